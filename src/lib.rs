@@ -19,3 +19,12 @@ mod time;
 pub use random::{RandomError, SecureRandom};
 pub use secret::{Secret, SecretDecodeError};
 pub use time::Timestamp;
+
+pub mod key;
+mod scope;
+
+pub use key::{Key, KeySet, KeySetError};
+pub use scope::{IdentityScope, IdentityType};
+pub mod token;
+
+pub use token::{ClientType, DecryptError, DecryptedToken, EncryptError, SharingToken};

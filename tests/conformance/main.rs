@@ -6,6 +6,7 @@
 //! The run ends with the line `conformance: N passed, N failed`.
 
 mod report;
+mod tokens;
 
 use report::{Report, VectorFile};
 use serde_json::Value;
@@ -19,7 +20,11 @@ struct Runner {
 }
 
 /// Every schema the suite knows. Modules add themselves here.
-const RUNNERS: &[Runner] = &[];
+const RUNNERS: &[Runner] = &[
+    Runner { name: "keysets", applies: tokens::keysets::applies, run: tokens::keysets::run },
+    Runner { name: "tokens", applies: tokens::tokens::applies, run: tokens::tokens::run },
+    Runner { name: "sharing", applies: tokens::sharing::applies, run: tokens::sharing::run },
+];
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
