@@ -108,17 +108,6 @@ impl Key {
     pub fn is_active(&self, now: Timestamp) -> bool {
         self.activates <= now && now < self.expires
     }
-
-    pub(crate) fn params(&self) -> KeyParams {
-        KeyParams {
-            id: self.id,
-            keyset_id: self.keyset_id,
-            site_id: self.site_id,
-            created: self.created,
-            activates: self.activates,
-            expires: self.expires,
-        }
-    }
 }
 
 impl fmt::Debug for Key {

@@ -5,8 +5,13 @@
 mod decrypt;
 mod encrypt;
 mod error;
+mod layout;
+#[cfg(feature = "test-tokens")]
+mod builder;
 mod types;
 
+#[cfg(feature = "test-tokens")]
+pub use builder::{BuildError, TestToken, TokenBuilder};
 pub use decrypt::decrypt;
 pub use encrypt::encrypt;
 pub use error::{DecryptError, DecryptStatus, EncryptError, EncryptStatus};
