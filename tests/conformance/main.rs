@@ -5,6 +5,7 @@
 //! Each case is routed by its shape to the runner of its schema (see `test-vectors/README.md`).
 //! The run ends with the line `conformance: N passed, N failed`.
 
+mod identity;
 mod report;
 
 use report::{Report, VectorFile};
@@ -19,7 +20,11 @@ struct Runner {
 }
 
 /// Every schema the suite knows. Modules add themselves here.
-const RUNNERS: &[Runner] = &[];
+const RUNNERS: &[Runner] = &[Runner {
+    name: "identity",
+    applies: identity::applies,
+    run: identity::run,
+}];
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -36,9 +41,8 @@ fn run_file(report: &mut Report, file: &VectorFile, file_key: &str) {
     for case in file.cases() {
         let name = case["name"].as_str().unwrap_or("<unnamed>");
         let outcome = match RUNNERS.iter().find(|r| (r.applies)(case)) {
-            Some(runner) => std::panic::catch_unwind(|| (runner.run)(case)).unwrap_or_else(|_| {
-                Err(format!("the {} runner panicked", runner.name))
-            }),
+            Some(runner) => std::panic::catch_unwind(|| (runner.run)(case))
+                .unwrap_or_else(|_| Err(format!("the {} runner panicked", runner.name))),
             None => Err("no runner understands this case".to_owned()),
         };
         report.record(file_key, name, outcome);
@@ -52,7 +56,10 @@ fn conformance() {
     let imported = root.join("uid2-client-python-2.9.0");
     for path in json_files(&imported) {
         let file = report::load(&path);
-        let key = format!("uid2-client-python-2.9.0/{}", path.file_name().unwrap().to_string_lossy());
+        let key = format!(
+            "uid2-client-python-2.9.0/{}",
+            path.file_name().unwrap().to_string_lossy()
+        );
         run_file(&mut report, &file, &key);
     }
     for path in json_files(&root) {
