@@ -12,6 +12,7 @@ extern crate alloc;
 extern crate std;
 
 mod codec;
+pub mod identity;
 pub mod random;
 mod secret;
 mod time;

@@ -73,7 +73,11 @@ impl IdentityType {
 
     /// Readers treat any non-zero type value as phone.
     pub(crate) const fn from_bits(bits: u8) -> Self {
-        if bits & 3 == 0 { Self::Email } else { Self::Phone }
+        if bits & 3 == 0 {
+            Self::Email
+        } else {
+            Self::Phone
+        }
     }
 
     /// The identity type that a raw UID's text implies, as the official encryptors derive it:

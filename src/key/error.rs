@@ -42,19 +42,28 @@ impl fmt::Display for KeySetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Json { line, column } => {
-                write!(f, "key set document is not valid JSON (line {line}, column {column})")
+                write!(
+                    f,
+                    "key set document is not valid JSON (line {line}, column {column})"
+                )
             }
             Self::MissingBody => f.write_str("key set document has no body object"),
             Self::LegacyArrayBody => {
                 f.write_str("key set body is an array (retired /key/latest format)")
             }
-            Self::MissingField { field, index: Some(i) } => {
+            Self::MissingField {
+                field,
+                index: Some(i),
+            } => {
                 write!(f, "key set entry {i} is missing required field `{field}`")
             }
             Self::MissingField { field, index: None } => {
                 write!(f, "key set is missing required field `{field}`")
             }
-            Self::InvalidField { field, index: Some(i) } => {
+            Self::InvalidField {
+                field,
+                index: Some(i),
+            } => {
                 write!(f, "key set entry {i} has an invalid `{field}`")
             }
             Self::InvalidField { field, index: None } => {

@@ -200,7 +200,11 @@ struct RawSite {
 }
 json_object!(RawSite);
 
-fn optional<T>(v: Lenient<T>, field: &'static str, index: Option<usize>) -> Result<Option<T>, KeySetError> {
+fn optional<T>(
+    v: Lenient<T>,
+    field: &'static str,
+    index: Option<usize>,
+) -> Result<Option<T>, KeySetError> {
     match v {
         Lenient::Absent => Ok(None),
         Lenient::Invalid => Err(KeySetError::InvalidField { field, index }),
@@ -220,8 +224,10 @@ fn non_negative(v: Option<i64>, field: &'static str) -> Result<Option<i64>, KeyS
 }
 
 fn seconds(v: Lenient<i64>, field: &'static str, index: usize) -> Result<Timestamp, KeySetError> {
-    Timestamp::from_secs(required(v, field, Some(index))?)
-        .ok_or(KeySetError::InvalidField { field, index: Some(index) })
+    Timestamp::from_secs(required(v, field, Some(index))?).ok_or(KeySetError::InvalidField {
+        field,
+        index: Some(index),
+    })
 }
 
 impl KeySet {
@@ -236,8 +242,10 @@ impl KeySet {
     /// # Errors
     /// A [`KeySetError`] naming the offending field; nothing of the document is kept.
     pub fn parse(document: &[u8]) -> Result<Self, KeySetError> {
-        let doc: Document = serde_json::from_slice(document)
-            .map_err(|e| KeySetError::Json { line: e.line(), column: e.column() })?;
+        let doc: Document = serde_json::from_slice(document).map_err(|e| KeySetError::Json {
+            line: e.line(),
+            column: e.column(),
+        })?;
         let body = match doc.body {
             Lenient::Absent => return Err(KeySetError::MissingBody),
             Lenient::Invalid => return Err(KeySetError::MissingBody),
@@ -251,13 +259,18 @@ impl KeySet {
 fn build(body: Body) -> Result<KeySet, KeySetError> {
     let caller_site_id = optional(body.caller_site_id, "caller_site_id", None)?;
     if caller_site_id.is_some_and(|id| i32::try_from(id).is_err()) {
-        return Err(KeySetError::InvalidField { field: "caller_site_id", index: None });
+        return Err(KeySetError::InvalidField {
+            field: "caller_site_id",
+            index: None,
+        });
     }
-    let token_expiry_seconds =
-        match non_negative(optional(body.token_expiry_seconds, "token_expiry_seconds", None)?, "token_expiry_seconds")? {
-            None | Some(0) => DEFAULT_TOKEN_EXPIRY_SECONDS,
-            Some(s) => s,
-        };
+    let token_expiry_seconds = match non_negative(
+        optional(body.token_expiry_seconds, "token_expiry_seconds", None)?,
+        "token_expiry_seconds",
+    )? {
+        None | Some(0) => DEFAULT_TOKEN_EXPIRY_SECONDS,
+        Some(s) => s,
+    };
     let config = KeySetConfig {
         identity_scope: match body.identity_scope {
             Lenient::Valid(s) if s == "EUID" => IdentityScope::Euid,
@@ -268,15 +281,27 @@ fn build(body: Body) -> Result<KeySet, KeySetError> {
         default_keyset_id: optional(body.default_keyset_id, "default_keyset_id", None)?,
         token_expiry_seconds,
         max_bidstream_lifetime_seconds: non_negative(
-            optional(body.max_bidstream_lifetime_seconds, "max_bidstream_lifetime_seconds", None)?,
+            optional(
+                body.max_bidstream_lifetime_seconds,
+                "max_bidstream_lifetime_seconds",
+                None,
+            )?,
             "max_bidstream_lifetime_seconds",
         )?,
         max_sharing_lifetime_seconds: non_negative(
-            optional(body.max_sharing_lifetime_seconds, "max_sharing_lifetime_seconds", None)?,
+            optional(
+                body.max_sharing_lifetime_seconds,
+                "max_sharing_lifetime_seconds",
+                None,
+            )?,
             "max_sharing_lifetime_seconds",
         )?,
         allow_clock_skew_seconds: non_negative(
-            optional(body.allow_clock_skew_seconds, "allow_clock_skew_seconds", None)?,
+            optional(
+                body.allow_clock_skew_seconds,
+                "allow_clock_skew_seconds",
+                None,
+            )?,
             "allow_clock_skew_seconds",
         )?
         .unwrap_or(DEFAULT_ALLOW_CLOCK_SKEW_SECONDS),
@@ -288,7 +313,12 @@ fn build(body: Body) -> Result<KeySet, KeySetError> {
     for (i, raw) in keys.into_iter().enumerate() {
         let raw = match raw {
             Lenient::Valid(k) => k,
-            _ => return Err(KeySetError::InvalidField { field: "keys", index: Some(i) }),
+            _ => {
+                return Err(KeySetError::InvalidField {
+                    field: "keys",
+                    index: Some(i),
+                });
+            }
         };
         let params = KeyParams {
             id: required(raw.id, "id", Some(i))?,
@@ -298,15 +328,29 @@ fn build(body: Body) -> Result<KeySet, KeySetError> {
             activates: seconds(raw.activates, "activates", i)?,
             expires: seconds(raw.expires, "expires", i)?,
         };
-        let secret = Secret::from_base64(&required(raw.secret, "secret", Some(i))?)
-            .map_err(|_| KeySetError::InvalidField { field: "secret", index: Some(i) })?;
+        let secret =
+            Secret::from_base64(&required(raw.secret, "secret", Some(i))?).map_err(|_| {
+                KeySetError::InvalidField {
+                    field: "secret",
+                    index: Some(i),
+                }
+            })?;
         builder.key(Key::new(params, secret))?;
     }
 
-    for (i, raw) in optional(body.site_data, "site_data", None)?.unwrap_or_default().into_iter().enumerate() {
+    for (i, raw) in optional(body.site_data, "site_data", None)?
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         let raw = match raw {
             Lenient::Valid(s) => s,
-            _ => return Err(KeySetError::InvalidField { field: "site_data", index: Some(i) }),
+            _ => {
+                return Err(KeySetError::InvalidField {
+                    field: "site_data",
+                    index: Some(i),
+                });
+            }
         };
         let id = optional(raw.id, "id", Some(i))?.unwrap_or(0);
         let names = required(raw.domain_names, "domain_names", Some(i))?;
@@ -314,7 +358,12 @@ fn build(body: Body) -> Result<KeySet, KeySetError> {
         for n in names {
             match n {
                 Lenient::Valid(s) => texts.push(s),
-                _ => return Err(KeySetError::InvalidField { field: "domain_names", index: Some(i) }),
+                _ => {
+                    return Err(KeySetError::InvalidField {
+                        field: "domain_names",
+                        index: Some(i),
+                    });
+                }
             }
         }
         builder.site(id, texts.iter().map(String::as_str))?;
@@ -348,21 +397,42 @@ mod tests {
 
     #[test]
     fn names_the_offending_field() {
-        let bad = SPEC_DOC.replace("\"activates\":1600000000,\"expires\":2000000000,\n          \"secret\":\"IPs", "\"activates\":true,\"expires\":2000000000,\n          \"secret\":\"IPs");
+        let bad = SPEC_DOC.replace(
+            "\"activates\":1600000000,\"expires\":2000000000,\n          \"secret\":\"IPs",
+            "\"activates\":true,\"expires\":2000000000,\n          \"secret\":\"IPs",
+        );
         assert_eq!(
             KeySet::parse(bad.as_bytes()).unwrap_err(),
-            KeySetError::InvalidField { field: "activates", index: Some(1) }
+            KeySetError::InvalidField {
+                field: "activates",
+                index: Some(1)
+            }
         );
         assert_eq!(
             KeySet::parse(br#"{"body":{"keys":[{"id":5}]}}"#).unwrap_err(),
-            KeySetError::MissingField { field: "created", index: Some(0) }
+            KeySetError::MissingField {
+                field: "created",
+                index: Some(0)
+            }
         );
-        assert_eq!(KeySet::parse(b"{\"body\":[]}").unwrap_err(), KeySetError::LegacyArrayBody);
-        assert_eq!(KeySet::parse(b"{\"status\":\"error\"}").unwrap_err(), KeySetError::MissingBody);
-        assert!(matches!(KeySet::parse(b"nope").unwrap_err(), KeySetError::Json { .. }));
+        assert_eq!(
+            KeySet::parse(b"{\"body\":[]}").unwrap_err(),
+            KeySetError::LegacyArrayBody
+        );
+        assert_eq!(
+            KeySet::parse(b"{\"status\":\"error\"}").unwrap_err(),
+            KeySetError::MissingBody
+        );
+        assert!(matches!(
+            KeySet::parse(b"nope").unwrap_err(),
+            KeySetError::Json { .. }
+        ));
         assert_eq!(
             KeySet::parse(br#"{"body":{"token_expiry_seconds":"12x"}}"#).unwrap_err(),
-            KeySetError::InvalidField { field: "token_expiry_seconds", index: None }
+            KeySetError::InvalidField {
+                field: "token_expiry_seconds",
+                index: None
+            }
         );
     }
 }

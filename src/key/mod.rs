@@ -3,7 +3,10 @@
 mod error;
 #[cfg(feature = "alloc")]
 mod json;
-#[expect(clippy::module_inception, reason = "the key type lives in key/key.rs, one file per concept")]
+#[expect(
+    clippy::module_inception,
+    reason = "the key type lives in key/key.rs, one file per concept"
+)]
 mod key;
 mod list;
 mod set;

@@ -202,7 +202,10 @@ impl KeySet {
     /// The site with this id (the last one if the document repeats an id).
     #[must_use]
     pub fn site(&self, site_id: i64) -> Option<&Site> {
-        let pos = self.sites_by_id.binary_search_by_key(&site_id, |&(s, _)| s).ok()?;
+        let pos = self
+            .sites_by_id
+            .binary_search_by_key(&site_id, |&(s, _)| s)
+            .ok()?;
         let &(_, idx) = self.sites_by_id.get(pos)?;
         self.sites.get(usize::try_from(idx).ok()?)
     }
@@ -260,10 +263,15 @@ impl KeySetBuilder {
         let idx = u32::try_from(set.keys.len()).map_err(|_| KeySetError::TooManyKeys)?;
         let (id, keyset, activates, expires) =
             (key.id(), key.keyset_id(), key.activates(), key.expires());
-        set.keys.try_push(key).map_err(|_| KeySetError::TooManyKeys)?;
-        set.by_id.try_push((id, idx)).map_err(|_| KeySetError::TooManyKeys)?;
+        set.keys
+            .try_push(key)
+            .map_err(|_| KeySetError::TooManyKeys)?;
+        set.by_id
+            .try_push((id, idx))
+            .map_err(|_| KeySetError::TooManyKeys)?;
         if let Some(ks) = keyset.filter(|&ks| ks > 0) {
-            set.by_keyset.try_push((ks, activates, idx))
+            set.by_keyset
+                .try_push((ks, activates, idx))
                 .map_err(|_| KeySetError::TooManyKeys)?;
         }
         set.latest_expiry = Some(set.latest_expiry.map_or(expires, |e| e.max(expires)));
@@ -283,15 +291,26 @@ impl KeySetBuilder {
         if site_id == 0 {
             return Ok(self);
         }
-        let bad_names = KeySetError::InvalidField { field: "domain_names", index: None };
-        let mut site = Site { id: site_id, names: List::new() };
+        let bad_names = KeySetError::InvalidField {
+            field: "domain_names",
+            index: None,
+        };
+        let mut site = Site {
+            id: site_id,
+            names: List::new(),
+        };
         for n in names {
             let n = Name::<FIXED_MAX_NAME_LEN>::from_text(n).ok_or(bad_names)?;
             site.names.try_push(n).map_err(|_| bad_names)?;
         }
         let idx = u32::try_from(self.set.sites.len()).map_err(|_| KeySetError::TooManySites)?;
-        self.set.sites.try_push(site).map_err(|_| KeySetError::TooManySites)?;
-        self.set.sites_by_id.try_push((site_id, idx))
+        self.set
+            .sites
+            .try_push(site)
+            .map_err(|_| KeySetError::TooManySites)?;
+        self.set
+            .sites_by_id
+            .try_push((site_id, idx))
             .map_err(|_| KeySetError::TooManySites)?;
         Ok(self)
     }
@@ -332,8 +351,8 @@ fn dedup_keep_last(list: &mut [(i64, u32)]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::KeyParams;
     use crate::Secret;
+    use crate::key::KeyParams;
 
     fn key(id: i64, keyset: Option<i64>, activates: i64, expires: i64) -> Key {
         Key::new(
@@ -365,7 +384,10 @@ mod tests {
         assert_eq!(at(300), Some(2));
         assert_eq!(at(500), Some(4));
         assert_eq!(at(2000), None);
-        assert_eq!(set.active_key(8, Timestamp::from_millis(500)).map(Key::id), None);
+        assert_eq!(
+            set.active_key(8, Timestamp::from_millis(500)).map(Key::id),
+            None
+        );
     }
 
     #[test]

@@ -137,7 +137,13 @@ impl<'a> TokenBuilder<'a> {
     /// A builder for a token of `version` carrying `raw_uid` (for v2 the text as stored; for
     /// v3/v4 standard base64 of the raw UID bytes), sealed with `master` and `site`.
     #[must_use]
-    pub const fn new(version: TokenVersion, raw_uid: &'a str, master: &'a Key, site: &'a Key, now: Timestamp) -> Self {
+    pub const fn new(
+        version: TokenVersion,
+        raw_uid: &'a str,
+        master: &'a Key,
+        site: &'a Key,
+        now: Timestamp,
+    ) -> Self {
         Self {
             version,
             raw_uid,
@@ -231,8 +237,9 @@ impl<'a> TokenBuilder<'a> {
                 let uid_len = b64::STANDARD
                     .decode_slice(self.raw_uid, &mut uid)
                     .map_err(|_| BuildError::InvalidRawUid)?;
-                let identity_type =
-                    self.identity_type.unwrap_or_else(|| IdentityType::of_raw_uid(self.raw_uid));
+                let identity_type = self
+                    .identity_type
+                    .unwrap_or_else(|| IdentityType::of_raw_uid(self.raw_uid));
                 let (version, engine) = if self.version == TokenVersion::V3 {
                     (VERSION_V3, &b64::STANDARD)
                 } else {
@@ -259,22 +266,29 @@ impl<'a> TokenBuilder<'a> {
                     refreshed: self.refreshed.unwrap_or(self.generated).as_millis(),
                     uid: uid.get(..uid_len).ok_or(BuildError::InvalidRawUid)?,
                 };
-                let len = layout::write_v3(&fields, &self.master.gcm, &self.site.gcm, rng, &mut root)
-                    .map_err(|e| match e {
-                        LayoutError::Random => BuildError::Random,
-                        LayoutError::TooLong => BuildError::InvalidRawUid,
-                    })?;
+                let len =
+                    layout::write_v3(&fields, &self.master.gcm, &self.site.gcm, rng, &mut root)
+                        .map_err(|e| match e {
+                            LayoutError::Random => BuildError::Random,
+                            LayoutError::TooLong => BuildError::InvalidRawUid,
+                        })?;
                 (len, engine)
             }
         };
         let mut out = InlineText::EMPTY;
         let root = root.get(..len).ok_or(BuildError::InvalidRawUid)?;
-        let n = engine.encode_slice(root, out.buffer()).map_err(|_| BuildError::InvalidRawUid)?;
+        let n = engine
+            .encode_slice(root, out.buffer())
+            .map_err(|_| BuildError::InvalidRawUid)?;
         out.set_len(n).ok_or(BuildError::InvalidRawUid)?;
         Ok(TestToken(out))
     }
 
-    fn write_v2(&self, root: &mut [u8; MAX_TOKEN_BYTES], rng: &mut impl SecureRandom) -> Result<usize, BuildError> {
+    fn write_v2(
+        &self,
+        root: &mut [u8; MAX_TOKEN_BYTES],
+        rng: &mut impl SecureRandom,
+    ) -> Result<usize, BuildError> {
         let too_long = BuildError::InvalidRawUid;
         let uid = self.raw_uid.as_bytes();
         let uid_len = i32::try_from(uid.len()).map_err(|_| too_long)?;
@@ -318,7 +332,9 @@ fn cbc_seal(
     out: &mut [u8],
     rng: &mut impl SecureRandom,
 ) -> Result<usize, BuildError> {
-    let (iv, body) = out.split_at_mut_checked(16).ok_or(BuildError::InvalidRawUid)?;
+    let (iv, body) = out
+        .split_at_mut_checked(16)
+        .ok_or(BuildError::InvalidRawUid)?;
     rng.fill(iv).map_err(|_| BuildError::Random)?;
     let iv = <&aes::cipher::Iv<cbc::Encryptor<&aes::Aes256>>>::try_from(&*iv)
         .map_err(|_| BuildError::InvalidRawUid)?;

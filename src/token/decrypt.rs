@@ -7,8 +7,8 @@ use base64::Engine as _;
 
 use super::types::InlineText;
 use super::{
-    ClientType, DecryptError, DecryptedToken, MAX_TOKEN_BYTES, MAX_TOKEN_CHARS, RawUid,
-    TokenInfo, TokenVersion,
+    ClientType, DecryptError, DecryptedToken, MAX_TOKEN_BYTES, MAX_TOKEN_CHARS, RawUid, TokenInfo,
+    TokenVersion,
 };
 use crate::codec::{Reader, b64};
 use crate::{IdentityScope, IdentityType, KeySet, Timestamp};
@@ -60,12 +60,23 @@ impl KeySet {
         }
         let header = text.get(..4).ok_or(DecryptError::InvalidPayload)?;
         let mut head = [0u8; 3];
-        let engine = if header.iter().any(|&c| c == b'-' || c == b'_') { &b64::URL } else { &b64::STANDARD };
-        let n = engine.decode_slice(header, &mut head).map_err(|_| DecryptError::InvalidPayload)?;
+        let engine = if header.iter().any(|&c| c == b'-' || c == b'_') {
+            &b64::URL
+        } else {
+            &b64::STANDARD
+        };
+        let n = engine
+            .decode_slice(header, &mut head)
+            .map_err(|_| DecryptError::InvalidPayload)?;
         if n < 2 {
             return Err(DecryptError::InvalidPayload);
         }
-        let ctx = Check { keys: self, client, domain_or_app_name, now };
+        let ctx = Check {
+            keys: self,
+            client,
+            domain_or_app_name,
+            now,
+        };
         let mut scratch = [0u8; MAX_TOKEN_BYTES];
         match head {
             [0x02, ..] => {
@@ -74,11 +85,17 @@ impl KeySet {
             }
             [_, VERSION_V3, _] => {
                 let len = decode_std(text, &mut scratch)?;
-                ctx.v3_v4(scratch.get_mut(..len).ok_or(DecryptError::InvalidPayload)?, TokenVersion::V3)
+                ctx.v3_v4(
+                    scratch.get_mut(..len).ok_or(DecryptError::InvalidPayload)?,
+                    TokenVersion::V3,
+                )
             }
             [_, VERSION_V4, _] => {
                 let len = decode_any(text, &mut scratch)?;
-                ctx.v3_v4(scratch.get_mut(..len).ok_or(DecryptError::InvalidPayload)?, TokenVersion::V4)
+                ctx.v3_v4(
+                    scratch.get_mut(..len).ok_or(DecryptError::InvalidPayload)?,
+                    TokenVersion::V4,
+                )
             }
             _ => Err(DecryptError::VersionNotSupported),
         }
@@ -102,14 +119,20 @@ impl KeySet {
     ///
     /// # Errors
     /// As [`KeySet::decrypt`].
-    pub fn decrypt_sharing(&self, token: &str, now: Timestamp) -> Result<DecryptedToken, DecryptError> {
+    pub fn decrypt_sharing(
+        &self,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<DecryptedToken, DecryptError> {
         self.decrypt(token, ClientType::Sharing, None, now)
     }
 }
 
 /// Standard alphabet only (v2, v3); padding optional.
 fn decode_std(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, DecryptError> {
-    b64::STANDARD.decode_slice(text, out).map_err(|_| DecryptError::InvalidPayload)
+    b64::STANDARD
+        .decode_slice(text, out)
+        .map_err(|_| DecryptError::InvalidPayload)
 }
 
 /// Either alphabet, even mixed (v4); padding optional.
@@ -118,7 +141,9 @@ fn decode_any(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, Dec
         return Ok(n);
     }
     let mut std_text = [0u8; MAX_TOKEN_CHARS];
-    let std_text = std_text.get_mut(..text.len()).ok_or(DecryptError::InvalidPayload)?;
+    let std_text = std_text
+        .get_mut(..text.len())
+        .ok_or(DecryptError::InvalidPayload)?;
     for (dst, &src) in std_text.iter_mut().zip(text) {
         *dst = match src {
             b'-' => b'+',
@@ -131,10 +156,16 @@ fn decode_any(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, Dec
 
 /// Opens a GCM blob `nonce ‖ ciphertext ‖ tag` in place and returns the plaintext.
 fn gcm_open<'a>(cipher: &Aes256Gcm, blob: &'a mut [u8]) -> Result<&'a mut [u8], DecryptError> {
-    let (nonce, rest) = blob.split_at_mut_checked(GCM_NONCE).ok_or(DecryptError::InvalidPayload)?;
-    let ct_len = rest.len().checked_sub(GCM_TAG).ok_or(DecryptError::InvalidPayload)?;
+    let (nonce, rest) = blob
+        .split_at_mut_checked(GCM_NONCE)
+        .ok_or(DecryptError::InvalidPayload)?;
+    let ct_len = rest
+        .len()
+        .checked_sub(GCM_TAG)
+        .ok_or(DecryptError::InvalidPayload)?;
     let (ct, tag) = rest.split_at_mut(ct_len);
-    let nonce = <&aes_gcm::Nonce<_>>::try_from(&*nonce).map_err(|_| DecryptError::InvalidPayload)?;
+    let nonce =
+        <&aes_gcm::Nonce<_>>::try_from(&*nonce).map_err(|_| DecryptError::InvalidPayload)?;
     let tag = <&aes_gcm::Tag>::try_from(&*tag).map_err(|_| DecryptError::InvalidPayload)?;
     cipher
         .decrypt_inout_detached(nonce, &[], ct.into(), tag)
@@ -144,7 +175,9 @@ fn gcm_open<'a>(cipher: &Aes256Gcm, blob: &'a mut [u8]) -> Result<&'a mut [u8], 
 
 /// Decrypts `iv ‖ ciphertext` (AES-256-CBC, PKCS#7) in place and returns the plaintext.
 fn cbc_open<'a>(cipher: &aes::Aes256, blob: &'a mut [u8]) -> Result<&'a mut [u8], DecryptError> {
-    let (iv, ct) = blob.split_at_mut_checked(CBC_IV).ok_or(DecryptError::InvalidPayload)?;
+    let (iv, ct) = blob
+        .split_at_mut_checked(CBC_IV)
+        .ok_or(DecryptError::InvalidPayload)?;
     if ct.is_empty() || ct.len() % 16 != 0 {
         return Err(DecryptError::InvalidPayload);
     }
@@ -182,22 +215,30 @@ impl Check<'_> {
             .keys
             .key(key_id(master_id))
             .ok_or(DecryptError::NotAuthorizedForMasterKey { key_id: master_id })?;
-        let master_pt = gcm_open(&master.gcm, t.get_mut(6..).ok_or(DecryptError::InvalidPayload)?)?;
+        let master_pt = gcm_open(
+            &master.gcm,
+            t.get_mut(6..).ok_or(DecryptError::InvalidPayload)?,
+        )?;
 
-        let (head, site_blob) =
-            master_pt.split_at_mut_checked(33).ok_or(DecryptError::InvalidPayload)?;
+        let (head, site_blob) = master_pt
+            .split_at_mut_checked(33)
+            .ok_or(DecryptError::InvalidPayload)?;
         let mut r = Reader::new(head);
         let expiry = r.i64().ok_or(DecryptError::InvalidPayload)?;
         let generated = r.i64().ok_or(DecryptError::InvalidPayload)?;
         r.take(13).ok_or(DecryptError::InvalidPayload)?; // operator site, type, version, key
         let site_key_id = r.i32().ok_or(DecryptError::InvalidPayload)?;
-        let site_key = self
-            .keys
-            .key(key_id(site_key_id))
-            .ok_or(DecryptError::NotAuthorizedForKey { key_id: site_key_id })?;
+        let site_key =
+            self.keys
+                .key(key_id(site_key_id))
+                .ok_or(DecryptError::NotAuthorizedForKey {
+                    key_id: site_key_id,
+                })?;
         let site_pt = gcm_open(&site_key.gcm, site_blob)?;
 
-        let (head, uid_bytes) = site_pt.split_at_checked(36).ok_or(DecryptError::InvalidPayload)?;
+        let (head, uid_bytes) = site_pt
+            .split_at_checked(36)
+            .ok_or(DecryptError::InvalidPayload)?;
         let mut r = Reader::new(head);
         let site_id = r.i32().ok_or(DecryptError::InvalidPayload)?;
         r.take(12).ok_or(DecryptError::InvalidPayload)?; // publisher id, client key id
@@ -222,7 +263,10 @@ impl Check<'_> {
             privacy_bits,
         };
         self.policy(&info)?;
-        Ok(DecryptedToken { uid: RawUid(uid), info })
+        Ok(DecryptedToken {
+            uid: RawUid(uid),
+            info,
+        })
     }
 
     fn v2(&self, t: &mut [u8]) -> Result<DecryptedToken, DecryptError> {
@@ -232,20 +276,26 @@ impl Check<'_> {
             .keys
             .key(key_id(master_id))
             .ok_or(DecryptError::NotAuthorizedForMasterKey { key_id: master_id })?;
-        let master_pt = cbc_open(&master.block, t.get_mut(5..).ok_or(DecryptError::InvalidPayload)?)?;
+        let master_pt = cbc_open(
+            &master.block,
+            t.get_mut(5..).ok_or(DecryptError::InvalidPayload)?,
+        )?;
 
-        let (head, identity_blob) =
-            master_pt.split_at_mut_checked(12).ok_or(DecryptError::InvalidPayload)?;
+        let (head, identity_blob) = master_pt
+            .split_at_mut_checked(12)
+            .ok_or(DecryptError::InvalidPayload)?;
         let mut r = Reader::new(head);
         let expiry = r.i64().ok_or(DecryptError::InvalidPayload)?;
         let site_key_id = r.i32().ok_or(DecryptError::InvalidPayload)?;
         if identity_blob.len() < CBC_IV {
             return Err(DecryptError::InvalidPayload);
         }
-        let site_key = self
-            .keys
-            .key(key_id(site_key_id))
-            .ok_or(DecryptError::NotAuthorizedForKey { key_id: site_key_id })?;
+        let site_key =
+            self.keys
+                .key(key_id(site_key_id))
+                .ok_or(DecryptError::NotAuthorizedForKey {
+                    key_id: site_key_id,
+                })?;
         let identity = cbc_open(&site_key.block, identity_blob)?;
 
         let mut r = Reader::new(identity);
@@ -269,7 +319,10 @@ impl Check<'_> {
             privacy_bits,
         };
         self.policy(&info)?;
-        Ok(DecryptedToken { uid: RawUid(uid), info })
+        Ok(DecryptedToken {
+            uid: RawUid(uid),
+            info,
+        })
     }
 
     /// Expiry, domain/app name, then lifetime and clock skew.
@@ -300,7 +353,8 @@ impl Check<'_> {
         let base = info.generated.unwrap_or(self.now);
         let lifetime_s = info.expiry.saturating_millis_since(base).div_euclid(1000);
         let ahead_s = base.saturating_millis_since(self.now).div_euclid(1000);
-        if max_lifetime.is_some_and(|max| lifetime_s > max) || ahead_s > config.allow_clock_skew_seconds
+        if max_lifetime.is_some_and(|max| lifetime_s > max)
+            || ahead_s > config.allow_clock_skew_seconds
         {
             return Err(DecryptError::InvalidTokenLifetime(*info));
         }

@@ -29,7 +29,8 @@ pub fn encrypt(
     now: Timestamp,
     rng: &mut impl SecureRandom,
 ) -> Result<SharingToken, EncryptError> {
-    keys.ok_or(EncryptError::NotInitialized)?.encrypt(raw_uid, now, rng)
+    keys.ok_or(EncryptError::NotInitialized)?
+        .encrypt(raw_uid, now, rng)
 }
 
 impl KeySet {
@@ -61,7 +62,9 @@ impl KeySet {
         if !self.is_valid(now) {
             return Err(EncryptError::KeysNotSynced);
         }
-        let master = self.master_key(now).ok_or(EncryptError::NotAuthorizedForMasterKey)?;
+        let master = self
+            .master_key(now)
+            .ok_or(EncryptError::NotAuthorizedForMasterKey)?;
         let site_keyset = keyset_id.or(self.config().default_keyset_id);
         let site = site_keyset
             .and_then(|ks| self.active_key(ks, now))
@@ -74,12 +77,17 @@ impl KeySet {
         let uid_len = b64::STANDARD
             .decode_slice(raw_uid, &mut uid)
             .map_err(|_| EncryptError::InvalidRawUid)?;
-        let uid = uid.get(..uid_len).filter(|u| !u.is_empty()).ok_or(EncryptError::InvalidRawUid)?;
+        let uid = uid
+            .get(..uid_len)
+            .filter(|u| !u.is_empty())
+            .ok_or(EncryptError::InvalidRawUid)?;
 
         let id32 = |v: i64| i32::try_from(v).map_err(|_| EncryptError::IdOutOfRange);
         let issued = now.floor_to_secs().as_millis();
         let fields = V3Fields {
-            prefix: self.identity_scope().bit() << 4 | IdentityType::of_raw_uid(raw_uid).bits() << 2 | 0b11,
+            prefix: self.identity_scope().bit() << 4
+                | IdentityType::of_raw_uid(raw_uid).bits() << 2
+                | 0b11,
             version: VERSION_V4,
             master_key_id: id32(master.id())?,
             expires: issued.saturating_add(self.config().token_expiry_seconds.saturating_mul(1000)),
@@ -98,13 +106,17 @@ impl KeySet {
             uid,
         };
         let mut root = [0u8; MAX_ROOT];
-        let len = layout::write_v3(&fields, &master.gcm, &site.gcm, rng, &mut root).map_err(|e| match e {
-            LayoutError::Random => EncryptError::Random,
-            LayoutError::TooLong => EncryptError::InvalidRawUid,
-        })?;
+        let len = layout::write_v3(&fields, &master.gcm, &site.gcm, rng, &mut root).map_err(
+            |e| match e {
+                LayoutError::Random => EncryptError::Random,
+                LayoutError::TooLong => EncryptError::InvalidRawUid,
+            },
+        )?;
         let root = root.get(..len).ok_or(EncryptError::InvalidRawUid)?;
         let mut out = InlineText::EMPTY;
-        let n = b64::URL.encode_slice(root, out.buffer()).map_err(|_| EncryptError::InvalidRawUid)?;
+        let n = b64::URL
+            .encode_slice(root, out.buffer())
+            .map_err(|_| EncryptError::InvalidRawUid)?;
         out.set_len(n).ok_or(EncryptError::InvalidRawUid)?;
         Ok(SharingToken(out))
     }

@@ -105,9 +105,7 @@ impl DecryptError {
         match self {
             Self::NotInitialized => DecryptStatus::NotInitialized,
             Self::KeysNotSynced => DecryptStatus::KeysNotSynced,
-            Self::InvalidPayload | Self::TokenTooLong { .. } => {
-                DecryptStatus::InvalidPayload
-            }
+            Self::InvalidPayload | Self::TokenTooLong { .. } => DecryptStatus::InvalidPayload,
             Self::VersionNotSupported => DecryptStatus::VersionNotSupported,
             Self::InvalidIdentityScope => DecryptStatus::InvalidIdentityScope,
             Self::NotAuthorizedForMasterKey { .. } => DecryptStatus::NotAuthorizedForMasterKey,
@@ -122,9 +120,9 @@ impl DecryptError {
     #[must_use]
     pub const fn token_info(&self) -> Option<&TokenInfo> {
         match self {
-            Self::ExpiredToken(i) | Self::InvalidTokenLifetime(i) | Self::DomainOrAppNameCheckFailed(i) => {
-                Some(i)
-            }
+            Self::ExpiredToken(i)
+            | Self::InvalidTokenLifetime(i)
+            | Self::DomainOrAppNameCheckFailed(i) => Some(i),
             _ => None,
         }
     }

@@ -57,8 +57,14 @@ pub(crate) fn write_v3(
 ) -> Result<usize, LayoutError> {
     let root_len = v3_len(f.uid.len()).ok_or(LayoutError::TooLong)?;
     let root = root.get_mut(..root_len).ok_or(LayoutError::TooLong)?;
-    let site_pt_len = SITE_HEADER + f.uid.len();
-    let master_pt_len = MASTER_HEADER + NONCE + site_pt_len + TAG;
+    let site_pt_len = f
+        .uid
+        .len()
+        .checked_add(SITE_HEADER)
+        .ok_or(LayoutError::TooLong)?;
+    let master_pt_len = site_pt_len
+        .checked_add(MASTER_HEADER + NONCE + TAG)
+        .ok_or(LayoutError::TooLong)?;
 
     let (head, rest) = root.split_at_mut(6 + NONCE);
     let (master_pt, master_tag) = rest.split_at_mut(master_pt_len);
@@ -100,7 +106,12 @@ pub(crate) fn write_v3(
 }
 
 /// Encrypts `pt` in place and writes the tag.
-fn seal(cipher: &Aes256Gcm, nonce: &[u8], pt: &mut [u8], tag_out: &mut [u8]) -> Result<(), LayoutError> {
+fn seal(
+    cipher: &Aes256Gcm,
+    nonce: &[u8],
+    pt: &mut [u8],
+    tag_out: &mut [u8],
+) -> Result<(), LayoutError> {
     let nonce = <&aes_gcm::Nonce<_>>::try_from(nonce).map_err(|_| LayoutError::TooLong)?;
     let tag = cipher
         .encrypt_inout_detached(nonce, &[], pt.into())

@@ -2,12 +2,12 @@
 //!
 //! Both directions are allocation-free and work without the `alloc` feature.
 
+#[cfg(feature = "test-tokens")]
+mod builder;
 mod decrypt;
 mod encrypt;
 mod error;
 mod layout;
-#[cfg(feature = "test-tokens")]
-mod builder;
 mod types;
 
 #[cfg(feature = "test-tokens")]

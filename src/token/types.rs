@@ -26,8 +26,10 @@ pub const MAX_SHARING_TOKEN_CHARS: usize = sharing_token_chars(MAX_RAW_UID_BYTES
 /// `raw_uid_bytes` bytes.
 #[must_use]
 pub const fn sharing_token_chars(raw_uid_bytes: usize) -> usize {
-    let bytes = V3_OVERHEAD_BYTES + raw_uid_bytes;
-    (bytes * 4).div_ceil(3)
+    V3_OVERHEAD_BYTES
+        .saturating_add(raw_uid_bytes)
+        .saturating_mul(4)
+        .div_ceil(3)
 }
 
 /// Advertising-token format version.
@@ -117,7 +119,10 @@ pub(crate) struct InlineText<const N: usize> {
 }
 
 impl<const N: usize> InlineText<N> {
-    pub(crate) const EMPTY: Self = Self { len: 0, bytes: [0; N] };
+    pub(crate) const EMPTY: Self = Self {
+        len: 0,
+        bytes: [0; N],
+    };
 
     /// Text from bytes that are known to be UTF-8 (ASCII from base64, or validated).
     pub(crate) fn from_utf8(bytes: &[u8]) -> Option<Self> {

@@ -5,6 +5,7 @@
 //! Each case is routed by its shape to the runner of its schema (see `test-vectors/README.md`).
 //! The run ends with the line `conformance: N passed, N failed`.
 
+mod identity;
 mod report;
 mod tokens;
 
@@ -21,9 +22,26 @@ struct Runner {
 
 /// Every schema the suite knows. Modules add themselves here.
 const RUNNERS: &[Runner] = &[
-    Runner { name: "keysets", applies: tokens::keysets::applies, run: tokens::keysets::run },
-    Runner { name: "tokens", applies: tokens::tokens::applies, run: tokens::tokens::run },
-    Runner { name: "sharing", applies: tokens::sharing::applies, run: tokens::sharing::run },
+    Runner {
+        name: "keysets",
+        applies: tokens::keysets::applies,
+        run: tokens::keysets::run,
+    },
+    Runner {
+        name: "tokens",
+        applies: tokens::tokens::applies,
+        run: tokens::tokens::run,
+    },
+    Runner {
+        name: "sharing",
+        applies: tokens::sharing::applies,
+        run: tokens::sharing::run,
+    },
+    Runner {
+        name: "identity",
+        applies: identity::applies,
+        run: identity::run,
+    },
 ];
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
@@ -41,9 +59,8 @@ fn run_file(report: &mut Report, file: &VectorFile, file_key: &str) {
     for case in file.cases() {
         let name = case["name"].as_str().unwrap_or("<unnamed>");
         let outcome = match RUNNERS.iter().find(|r| (r.applies)(case)) {
-            Some(runner) => std::panic::catch_unwind(|| (runner.run)(case)).unwrap_or_else(|_| {
-                Err(format!("the {} runner panicked", runner.name))
-            }),
+            Some(runner) => std::panic::catch_unwind(|| (runner.run)(case))
+                .unwrap_or_else(|_| Err(format!("the {} runner panicked", runner.name))),
             None => Err("no runner understands this case".to_owned()),
         };
         report.record(file_key, name, outcome);
@@ -57,7 +74,10 @@ fn conformance() {
     let imported = root.join("uid2-client-python-2.9.0");
     for path in json_files(&imported) {
         let file = report::load(&path);
-        let key = format!("uid2-client-python-2.9.0/{}", path.file_name().unwrap().to_string_lossy());
+        let key = format!(
+            "uid2-client-python-2.9.0/{}",
+            path.file_name().unwrap().to_string_lossy()
+        );
         run_file(&mut report, &file, &key);
     }
     for path in json_files(&root) {

@@ -10,7 +10,9 @@ use crate::report::check_member;
 
 fn b64(text: &str) -> Vec<u8> {
     use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).expect("vector base64")
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("vector base64")
 }
 
 /// The key set of a case: `null` → not loaded; otherwise a `body` object.
@@ -19,7 +21,9 @@ pub fn keyset(value: &Value) -> Result<Option<KeySet>, String> {
         return Ok(None);
     }
     let doc = json!({ "body": value, "status": "success" }).to_string();
-    KeySet::parse(doc.as_bytes()).map(Some).map_err(|e| format!("key set rejected: {e}"))
+    KeySet::parse(doc.as_bytes())
+        .map(Some)
+        .map_err(|e| format!("key set rejected: {e}"))
 }
 
 fn client_type(name: &str) -> Result<ClientType, String> {
@@ -35,11 +39,23 @@ fn info_json(info: &TokenInfo) -> serde_json::Map<String, Value> {
     let mut m = serde_json::Map::new();
     m.insert("established_ms".into(), json!(info.established.as_millis()));
     m.insert("site_id".into(), json!(info.site_id));
-    m.insert("site_key_site_id".into(), json!(info.site_key_site_id.unwrap_or(-1)));
+    m.insert(
+        "site_key_site_id".into(),
+        json!(info.site_key_site_id.unwrap_or(-1)),
+    );
     m.insert("identity_scope".into(), json!(info.identity_scope.as_str()));
-    m.insert("identity_type".into(), json!(info.identity_type.map(|t| t.as_str())));
-    m.insert("advertising_token_version".into(), json!(info.version.number()));
-    m.insert("is_client_side_generated".into(), json!(info.is_client_side_generated()));
+    m.insert(
+        "identity_type".into(),
+        json!(info.identity_type.map(|t| t.as_str())),
+    );
+    m.insert(
+        "advertising_token_version".into(),
+        json!(info.version.number()),
+    );
+    m.insert(
+        "is_client_side_generated".into(),
+        json!(info.is_client_side_generated()),
+    );
     m.insert("expiry_ms".into(), json!(info.expiry.as_millis()));
     m
 }
@@ -63,14 +79,23 @@ pub fn outcome(result: &Result<DecryptedToken, DecryptError>) -> Value {
 
 /// Compares every member of `expected` with `actual`.
 pub fn compare(expected: &Value, actual: &Value) -> Result<(), String> {
-    let Some(members) = expected.as_object() else { return Err("expected is not an object".into()) };
+    let Some(members) = expected.as_object() else {
+        return Err("expected is not an object".into());
+    };
     for key in members.keys() {
         check_member(expected, key, actual.get(key).unwrap_or(&Value::Null))?;
     }
     Ok(())
 }
 
-fn decrypt_case(keys: &Value, client: &str, domain: &Value, now: i64, token: &str, expected: &Value) -> Result<(), String> {
+fn decrypt_case(
+    keys: &Value,
+    client: &str,
+    domain: &Value,
+    now: i64,
+    token: &str,
+    expected: &Value,
+) -> Result<(), String> {
     let keys = keyset(keys)?;
     let result = uid2::token::decrypt(
         keys.as_ref(),
@@ -111,7 +136,9 @@ fn rebuild(case: &Value) -> Result<(), String> {
     if p.is_null() || !p["mutation"].is_null() {
         return Ok(());
     }
-    let Some(keys) = keyset(&case["keyset"])? else { return Ok(()) };
+    let Some(keys) = keyset(&case["keyset"])? else {
+        return Ok(());
+    };
     // Tokens made with keys the decrypting key set lacks cannot be rebuilt from it.
     let (Some(master), Some(site)) = (
         keys.key(p["master_key_id"].as_i64().ok_or("master_key_id")?),
@@ -125,12 +152,25 @@ fn rebuild(case: &Value) -> Result<(), String> {
         _ => TokenVersion::V4,
     };
     let ms = |k: &str| p[k].as_i64().map(Timestamp::from_millis);
-    let mut b = TokenBuilder::new(version, p["raw_uid"].as_str().ok_or("raw_uid")?, master, site, Timestamp::UNIX_EPOCH)
-        .site_id(i32::try_from(p["site_id"].as_i64().ok_or("site_id")?).map_err(|e| e.to_string())?)
-        .privacy_bits(u32::try_from(p["privacy_bits"].as_u64().ok_or("privacy_bits")?).map_err(|e| e.to_string())?)
-        .established(ms("established_ms").ok_or("established_ms")?)
-        .expires(ms("expires_ms").ok_or("expires_ms")?)
-        .scope(if p["identity_scope"] == "EUID" { IdentityScope::Euid } else { IdentityScope::Uid2 });
+    let mut b = TokenBuilder::new(
+        version,
+        p["raw_uid"].as_str().ok_or("raw_uid")?,
+        master,
+        site,
+        Timestamp::UNIX_EPOCH,
+    )
+    .site_id(i32::try_from(p["site_id"].as_i64().ok_or("site_id")?).map_err(|e| e.to_string())?)
+    .privacy_bits(
+        u32::try_from(p["privacy_bits"].as_u64().ok_or("privacy_bits")?)
+            .map_err(|e| e.to_string())?,
+    )
+    .established(ms("established_ms").ok_or("established_ms")?)
+    .expires(ms("expires_ms").ok_or("expires_ms")?)
+    .scope(if p["identity_scope"] == "EUID" {
+        IdentityScope::Euid
+    } else {
+        IdentityScope::Uid2
+    });
     if let Some(g) = ms("generated_ms") {
         b = b.generated(g);
     }
@@ -148,13 +188,25 @@ fn rebuild(case: &Value) -> Result<(), String> {
             random.extend(b64(t));
         }
     }
-    let built = b.build(&mut ReplayRandom::new(&random)).map_err(|e| format!("builder: {e}"))?;
+    let built = b
+        .build(&mut ReplayRandom::new(&random))
+        .map_err(|e| format!("builder: {e}"))?;
     let token = case["token"].as_str().ok_or("token")?;
     // Vectors re-encoded on purpose (other alphabet or padding) are compared as bytes.
     let decode = |t: &str| {
         use base64::Engine as _;
-        let std: String = t.trim_end_matches('=').chars().map(|c| match c { '-' => '+', '_' => '/', c => c }).collect();
-        base64::engine::general_purpose::STANDARD_NO_PAD.decode(std).ok()
+        let std: String = t
+            .trim_end_matches('=')
+            .chars()
+            .map(|c| match c {
+                '-' => '+',
+                '_' => '/',
+                c => c,
+            })
+            .collect();
+        base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(std)
+            .ok()
     };
     if built.as_str() != token && decode(built.as_str()) != decode(token) {
         return Err(format!("builder produced {built}, vector has {token}"));
@@ -171,8 +223,12 @@ pub mod sharing {
 
     pub fn run(case: &Value) -> Result<(), String> {
         let keys = keyset(&case["keyset"])?;
-        let mut nonces = b64(case["nonces"]["site_payload_nonce"].as_str().ok_or("site nonce")?);
-        nonces.extend(b64(case["nonces"]["master_payload_nonce"].as_str().ok_or("master nonce")?));
+        let mut nonces = b64(case["nonces"]["site_payload_nonce"]
+            .as_str()
+            .ok_or("site nonce")?);
+        nonces.extend(b64(case["nonces"]["master_payload_nonce"]
+            .as_str()
+            .ok_or("master nonce")?));
         let mut rng = ReplayRandom::new(&nonces);
         let now = Timestamp::from_millis(case["now_ms"].as_i64().ok_or("now_ms")?);
         let raw_uid = case["raw_uid"].as_str().ok_or("raw_uid")?;
@@ -188,7 +244,12 @@ pub mod sharing {
         check_member(expected, "status", &actual["status"])?;
         check_member(expected, "token", &actual["token"])?;
         if let Ok(token) = &result {
-            check_fields(&expected["token_fields"], token.as_str(), keys.as_ref(), now)?;
+            check_fields(
+                &expected["token_fields"],
+                token.as_str(),
+                keys.as_ref(),
+                now,
+            )?;
         }
         for check in case["decrypt_checks"].as_array().into_iter().flatten() {
             decrypt_case(
@@ -196,7 +257,10 @@ pub mod sharing {
                 check["client_type"].as_str().unwrap_or_default(),
                 &Value::Null,
                 check["now_ms"].as_i64().ok_or("now_ms")?,
-                result.as_ref().map(|t| t.as_str()).map_err(|e| format!("no token: {e}"))?,
+                result
+                    .as_ref()
+                    .map(|t| t.as_str())
+                    .map_err(|e| format!("no token: {e}"))?,
                 &check["expected"],
             )
             .map_err(|e| format!("decrypt check {}: {e}", check["name"]))?;
@@ -205,7 +269,12 @@ pub mod sharing {
     }
 
     /// Decrypts the produced token with the sender's own keys and compares its content.
-    fn check_fields(fields: &Value, token: &str, keys: Option<&KeySet>, now: Timestamp) -> Result<(), String> {
+    fn check_fields(
+        fields: &Value,
+        token: &str,
+        keys: Option<&KeySet>,
+        now: Timestamp,
+    ) -> Result<(), String> {
         if fields.is_null() {
             return Ok(());
         }
@@ -222,7 +291,17 @@ pub mod sharing {
             "expires_ms": t.expiry().as_millis(),
             "raw_uid": t.uid().as_str(),
         });
-        for key in ["version", "identity_scope", "identity_type", "site_id", "privacy_bits", "established_ms", "generated_ms", "expires_ms", "raw_uid"] {
+        for key in [
+            "version",
+            "identity_scope",
+            "identity_type",
+            "site_id",
+            "privacy_bits",
+            "established_ms",
+            "generated_ms",
+            "expires_ms",
+            "raw_uid",
+        ] {
             check_member(fields, key, &actual[key]).map_err(|e| format!("token_fields.{e}"))?;
         }
         Ok(())
@@ -286,7 +365,12 @@ pub mod keysets {
             let now = Timestamp::from_millis(q["now_ms"].as_i64().ok_or("now_ms")?);
             let by_keyset: serde_json::Map<String, Value> = set
                 .keyset_ids()
-                .map(|ks| (ks.to_string(), json!(set.active_key(ks, now).map(|k| k.id()))))
+                .map(|ks| {
+                    (
+                        ks.to_string(),
+                        json!(set.active_key(ks, now).map(|k| k.id())),
+                    )
+                })
                 .collect();
             let actual = json!({
                 "keys_valid": set.is_valid(now),
@@ -294,12 +378,15 @@ pub mod keysets {
                 "default_key_id": set.default_key(now).map(|k| k.id()),
                 "active_key_by_keyset": by_keyset,
             });
-            compare(&json!({
-                "keys_valid": q["keys_valid"],
-                "master_key_id": q["master_key_id"],
-                "default_key_id": q["default_key_id"],
-                "active_key_by_keyset": q["active_key_by_keyset"],
-            }), &actual)
+            compare(
+                &json!({
+                    "keys_valid": q["keys_valid"],
+                    "master_key_id": q["master_key_id"],
+                    "default_key_id": q["default_key_id"],
+                    "active_key_by_keyset": q["active_key_by_keyset"],
+                }),
+                &actual,
+            )
             .map_err(|e| format!("query at {}: {e}", q["now_ms"]))?;
         }
         for d in expected["domain_checks"].as_array().into_iter().flatten() {
@@ -307,7 +394,8 @@ pub mod keysets {
                 d["site_id"].as_i64().ok_or("site_id")?,
                 d["domain_or_app_name"].as_str(),
             );
-            check_member(d, "allowed", &json!(allowed)).map_err(|e| format!("domain check {d}: {e}"))?;
+            check_member(d, "allowed", &json!(allowed))
+                .map_err(|e| format!("domain check {d}: {e}"))?;
         }
         Ok(())
     }
