@@ -1,6 +1,4 @@
-//! # uid2: a sans-IO core for UID2 and EUID
-//!
-//! (crate docs are filled in below)
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
