@@ -12,6 +12,8 @@ extern crate alloc;
 extern crate std;
 
 mod codec;
+#[cfg(feature = "gigya")]
+pub mod gigya;
 pub mod random;
 mod secret;
 mod time;
