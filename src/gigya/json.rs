@@ -104,6 +104,12 @@ impl<'a> JsonValue<'a> {
         }
     }
 
+    /// Whether an array or object is empty; `None` for other kinds.
+    #[must_use]
+    pub fn is_empty(&self) -> Option<bool> {
+        self.len().map(|n| n == 0)
+    }
+
     /// The member names of an object, in sorted order.
     pub fn keys(&self) -> impl Iterator<Item = &'a str> + 'a {
         self.0

@@ -235,8 +235,8 @@ mod tests {
         for k in ["alpha", "a", "_x", "Zeta", "UID", "a_b"] {
             p.insert(k, "1").unwrap();
         }
-        let keys: std::vec::Vec<&str> = p.iter().map(|(k, _)| k).collect();
+        let keys: alloc::vec::Vec<&str> = p.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, ["UID", "Zeta", "_x", "a", "a_b", "alpha"]);
-        assert_eq!(std::format!("{p:?}").contains('1'), false);
+        assert!(!alloc::format!("{p:?}").contains('1'));
     }
 }

@@ -50,7 +50,7 @@ enum Mode {
     Bearer {
         api_key: Option<String>,
         user_key: String,
-        key: super::jwt::GigyaRsaKey,
+        key: alloc::boxed::Box<super::jwt::GigyaRsaKey>,
     },
     AccessToken {
         token: String,
@@ -123,7 +123,7 @@ impl Credentials {
         Self(Mode::Bearer {
             api_key: api_key.map(ToString::to_string),
             user_key: user_key.to_string(),
-            key,
+            key: alloc::boxed::Box::new(key),
         })
     }
 
