@@ -11,7 +11,7 @@ use rsa::sha2::Sha256;
 use rsa::{BoxedUint, PrivateKey, PublicKey};
 use serde_json::{Map, Value};
 
-use super::{GigyaError, JsonValue};
+use super::{Credentials, GigyaError, JsonValue, RequestBuilder};
 use crate::codec::b64;
 use crate::{RandomError, SecureRandom, Timestamp};
 
@@ -130,6 +130,17 @@ impl fmt::Debug for GigyaRsaKey {
     }
 }
 
+/// The request that fetches a data center's id_token keys: `accounts.getJWTPublicKey` with
+/// `V2=true`, no authentication beyond the API key. Parse the answer with [`Jwks::parse`].
+///
+/// # Errors
+/// None today; the `Result` leaves room for parameter checks.
+pub fn jwks_request(api_key: &str, api_domain: &str) -> Result<RequestBuilder, GigyaError> {
+    RequestBuilder::new("accounts.getJWTPublicKey", Credentials::anonymous(api_key))
+        .api_domain(api_domain)
+        .param("V2", true)
+}
+
 /// One RSA key of a JWKS.
 #[derive(Clone)]
 struct Jwk {
@@ -143,11 +154,11 @@ pub struct Jwks {
     keys: Vec<Jwk>,
 }
 
+/// Strict base64url: no padding, canonical trailing bits.
 fn decode_b64url(text: &str) -> Option<Vec<u8>> {
-    if text.contains('=') {
-        return None;
-    }
-    b64::URL.decode(text).ok()
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()
 }
 
 fn parse_jwk(entry: &Map<String, Value>) -> Result<Option<Jwk>, GigyaError> {
@@ -374,6 +385,111 @@ pub fn validate_id_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A deterministic, endless test source (xorshift64).
+    struct TestRng(u64);
+
+    impl SecureRandom for TestRng {
+        fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError> {
+            for b in dest {
+                self.0 ^= self.0 << 13;
+                self.0 ^= self.0 >> 7;
+                self.0 ^= self.0 << 17;
+                *b = self.0.to_le_bytes()[0];
+            }
+            Ok(())
+        }
+    }
+
+    fn j1_case() -> Value {
+        let doc: Value =
+            serde_json::from_str(include_str!("../../test-vectors/gigya.json")).unwrap();
+        doc["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "bearer_j1")
+            .unwrap()
+            .clone()
+    }
+
+    #[test]
+    fn blinded_signing_gives_the_same_token() {
+        let case = j1_case();
+        let key = GigyaRsaKey::from_pem(case["private_key_pem"].as_str().unwrap()).unwrap();
+        let jti = case["jti"].as_str().unwrap();
+        let token = key
+            .bearer_token("AUserKey_0123", 1_700_000_000, jti, Some(&mut TestRng(7)))
+            .unwrap();
+        assert_eq!(token, case["expected"]["token"].as_str().unwrap());
+        assert_eq!(std::format!("{key:?}"), "GigyaRsaKey(<redacted>)");
+        assert_eq!(
+            GigyaRsaKey::from_pem("nope").map(|_| ()),
+            Err(GigyaError::InvalidPrivateKey)
+        );
+    }
+
+    #[test]
+    fn bearer_request_with_random_jti() {
+        let case = j1_case();
+        let key = GigyaRsaKey::from_pem(case["private_key_pem"].as_str().unwrap()).unwrap();
+        let req = RequestBuilder::new(
+            "accounts.getAccountInfo",
+            Credentials::bearer(Some("3_k"), "AUserKey_0123", key),
+        )
+        .build(
+            Timestamp::from_secs(1_700_000_000).unwrap(),
+            &mut TestRng(9),
+        )
+        .unwrap();
+        let auth = req
+            .headers()
+            .iter()
+            .find(|h| h.name() == "Authorization")
+            .unwrap();
+        let token = auth.value().strip_prefix("Bearer ").unwrap();
+        let payload = decode_b64url(token.split('.').nth(1).unwrap()).unwrap();
+        let payload: Value = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(payload["iat"], 1_700_000_000);
+        assert_eq!(payload["jti"].as_str().unwrap().len(), 36);
+        assert!(!std::format!("{req:?}").contains(token));
+        assert_eq!(
+            core::str::from_utf8(req.body()).unwrap(),
+            std::format!(
+                "apiKey=3_k&format=json&httpStatusCodes=false&sdk={}",
+                super::super::SDK_ID
+            )
+        );
+        let http = RequestBuilder::new("a.b", Credentials::anonymous("3_k"))
+            .scheme(super::super::Scheme::Http)
+            .build_with_nonce(Timestamp::UNIX_EPOCH, "n");
+        assert_eq!(http.map(|_| ()), Err(GigyaError::InsecureScheme));
+    }
+
+    #[test]
+    fn jwks_request_shape() {
+        let req = jwks_request("3_k", "eu1.gigya.com")
+            .unwrap()
+            .build_with_nonce(Timestamp::from_secs(1).unwrap(), "n")
+            .unwrap();
+        assert_eq!(
+            req.url(),
+            "https://accounts.eu1.gigya.com/accounts.getJWTPublicKey"
+        );
+        assert!(
+            core::str::from_utf8(req.body())
+                .unwrap()
+                .starts_with("V2=true&apiKey=3_k&")
+        );
+    }
+
+    #[test]
+    fn jwks_parsing() {
+        assert!(Jwks::parse(br#"{"errorCode":400093}"#).is_err());
+        assert!(Jwks::parse(br#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB"}]}"#).is_err());
+        let empty = Jwks::parse(br#"{"keys":[{"kty":"EC","kid":"x"}]}"#).unwrap();
+        assert_eq!(empty.key_ids().count(), 0);
+    }
 
     #[test]
     fn uuid_format() {

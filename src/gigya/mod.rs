@@ -16,7 +16,7 @@
 //! | signing primitives | [`base_string`], [`calc_signature`] |
 //! | responses | [`Response`], [`JsonValue`], [`JsonObject`], [`codes`], [`clock_skew_retry`], [`parse_http_date`] |
 //! | signatures on user data | [`validate_user_signature`], [`validate_user_signature_at`], [`validate_friend_signature`], [`validate_friend_signature_at`], [`dynamic_session_signature`], [`dynamic_session_signature_user_signed`] |
-//! | RSA (feature `gigya-rsa`) | `GigyaRsaKey` (bearer mode), `Jwks`, `validate_id_token`, `IdTokenClaims` |
+//! | RSA (feature `gigya-rsa`) | `GigyaRsaKey` (bearer mode), `jwks_request`, `Jwks`, `validate_id_token`, `IdTokenClaims` |
 //!
 //! # Signing
 //! The partner-secret and user-key modes sign each request: the sorted, percent-encoded
@@ -96,7 +96,9 @@ pub use endpoint::{DEFAULT_API_DOMAIN, Endpoint, Scheme, mtls_host};
 pub use error::GigyaError;
 pub use json::{JsonKind, JsonValue};
 #[cfg(feature = "gigya-rsa")]
-pub use jwt::{DEFAULT_ID_TOKEN_SKEW_SECS, GigyaRsaKey, IdTokenClaims, Jwks, validate_id_token};
+pub use jwt::{
+    DEFAULT_ID_TOKEN_SKEW_SECS, GigyaRsaKey, IdTokenClaims, Jwks, jwks_request, validate_id_token,
+};
 pub use params::{ParamValue, Params};
 pub use request::{Credentials, Header, HttpRequest, RESERVED_PARAMS, RequestBuilder, SDK_ID};
 pub use response::{JsonObject, Response};

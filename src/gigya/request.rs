@@ -430,6 +430,10 @@ impl RequestBuilder {
     /// Builds the request at time `now` with an explicit nonce (any non-empty string unique per
     /// request; in the bearer mode it becomes the JWT's `jti`).
     ///
+    /// The output depends only on the inputs, which makes it the entry point for reproducible
+    /// tests. In the bearer mode the RSA operation is then not blinded; prefer
+    /// [`build`](Self::build) there.
+    ///
     /// # Errors
     /// [`GigyaError::InvalidNonce`] for an empty nonce; [`GigyaError::TimeOutOfRange`] when
     /// `now` is before the epoch; [`GigyaError::MissingCredentials`] for an empty API key, user
