@@ -5,6 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 use core::fmt::Write as _;
+use zeroize::Zeroizing;
 
 use super::endpoint::DEFAULT_API_DOMAIN;
 use super::signature::{base_string, calc_signature};
@@ -53,7 +54,7 @@ enum Mode {
         key: alloc::boxed::Box<super::jwt::GigyaRsaKey>,
     },
     AccessToken {
-        token: String,
+        token: Zeroizing<String>,
     },
     Anonymous {
         api_key: String,
@@ -131,7 +132,7 @@ impl Credentials {
     #[must_use]
     pub fn access_token(token: &str) -> Self {
         Self(Mode::AccessToken {
-            token: token.to_string(),
+            token: Zeroizing::new(token.to_string()),
         })
     }
 
