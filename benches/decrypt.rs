@@ -16,7 +16,11 @@ use support::{CounterRandom, EMAIL_RAW_UID, NOW, keys, keyset_document, token};
 fn decrypt(c: &mut Criterion) {
     let keys = keys();
     let mut g = c.benchmark_group("decrypt");
-    for (id, version) in [("v2", TokenVersion::V2), ("v3", TokenVersion::V3), ("v4", TokenVersion::V4)] {
+    for (id, version) in [
+        ("v2", TokenVersion::V2),
+        ("v3", TokenVersion::V3),
+        ("v4", TokenVersion::V4),
+    ] {
         let t = token(&keys, version);
         assert!(keys.decrypt(&t, ClientType::Bidstream, None, NOW).is_ok());
         g.bench_function(id, |b| {
@@ -25,7 +29,10 @@ fn decrypt(c: &mut Criterion) {
     }
     let t = token(&keys, TokenVersion::V4);
     let later = NOW.saturating_add_millis(7_200_000);
-    assert!(keys.decrypt(&t, ClientType::Bidstream, None, later).is_err());
+    assert!(
+        keys.decrypt(&t, ClientType::Bidstream, None, later)
+            .is_err()
+    );
     g.bench_function("v4_expired", |b| {
         b.iter(|| keys.decrypt(black_box(&t), ClientType::Bidstream, None, black_box(later)))
     });
@@ -53,13 +60,17 @@ fn floor(c: &mut Criterion) {
         let (ct, tag) = rest.split_at_mut(rest.len() - 16);
         let nonce = <&aes_gcm::Nonce<_>>::try_from(&*nonce).unwrap();
         let tag = <&aes_gcm::Tag>::try_from(&*tag).unwrap();
-        cipher.decrypt_inout_detached(nonce, &[], ct.into(), tag).unwrap();
+        cipher
+            .decrypt_inout_detached(nonce, &[], ct.into(), tag)
+            .unwrap();
         ct
     }
     c.bench_function("floor/v4", |b| {
         b.iter(|| {
             let mut buf = [0u8; 256];
-            let n = engine.decode_slice(black_box(t.as_bytes()), &mut buf).unwrap();
+            let n = engine
+                .decode_slice(black_box(t.as_bytes()), &mut buf)
+                .unwrap();
             let master_pt = open(&master, &mut buf[6..n]);
             let site_pt = open(&site, &mut master_pt[33..]);
             black_box(site_pt[0]);
@@ -70,7 +81,9 @@ fn floor(c: &mut Criterion) {
 fn keyset(c: &mut Criterion) {
     let doc = keyset_document(1000);
     assert_eq!(KeySet::parse(doc.as_bytes()).unwrap().keys().len(), 1000);
-    c.bench_function("keyset/parse_1000", |b| b.iter(|| KeySet::parse(black_box(doc.as_bytes()))));
+    c.bench_function("keyset/parse_1000", |b| {
+        b.iter(|| KeySet::parse(black_box(doc.as_bytes())))
+    });
 }
 
 criterion_group!(benches, decrypt, encrypt, floor, keyset);

@@ -10,6 +10,8 @@ extern crate alloc;
 extern crate std;
 
 mod codec;
+#[cfg(feature = "gigya")]
+pub mod gigya;
 pub mod identity;
 pub mod random;
 mod secret;

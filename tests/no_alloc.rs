@@ -81,10 +81,10 @@ fn hot_path_allocates_nothing() {
     let before = heap_blocks();
     for t in &tokens {
         for (keys, domain, now) in [
-            (&uid2, Some("example.com"), NOW),     // success
-            (&uid2, Some("other.example"), NOW),  // domain check fails
-            (&uid2, None, later),                 // expired
-            (&euid, Some("example.com"), NOW),    // scope mismatch (v3/v4)
+            (&uid2, Some("example.com"), NOW),   // success
+            (&uid2, Some("other.example"), NOW), // domain check fails
+            (&uid2, None, later),                // expired
+            (&euid, Some("example.com"), NOW),   // scope mismatch (v3/v4)
         ] {
             match keys.decrypt(t, ClientType::Bidstream, domain, now) {
                 Ok(d) => decrypted += d.uid().as_str().len(),
@@ -95,18 +95,40 @@ fn hot_path_allocates_nothing() {
     for t in &broken {
         failed += usize::from(uid2.decrypt_sharing(t, NOW).is_err());
     }
-    for bad in ["", "AAA", "%%%%%%%%", "AgAA", long.as_str(), "A4AAAACkAAECAwQFBgcICQoL"] {
+    for bad in [
+        "",
+        "AAA",
+        "%%%%%%%%",
+        "AgAA",
+        long.as_str(),
+        "A4AAAACkAAECAwQFBgcICQoL",
+    ] {
         failed += usize::from(uid2.decrypt_bidstream(bad, None, NOW).is_err());
     }
-    failed += usize::from(uid2::token::decrypt(None, &tokens[0], ClientType::Sharing, None, NOW).is_err());
+    failed += usize::from(
+        uid2::token::decrypt(None, &tokens[0], ClientType::Sharing, None, NOW).is_err(),
+    );
     let mut rng = ReplayRandom::new(&nonces);
     let shared = uid2.encrypt(RAW_UID, NOW, &mut rng).unwrap();
-    decrypted += uid2.decrypt_sharing(shared.as_str(), NOW).unwrap().uid().as_str().len();
+    decrypted += uid2
+        .decrypt_sharing(shared.as_str(), NOW)
+        .unwrap()
+        .uid()
+        .as_str()
+        .len();
     failed += usize::from(uid2.encrypt("not base64!", NOW, &mut rng).is_err());
-    failed += usize::from(uid2.encrypt(RAW_UID, later.saturating_add_millis(10_000_000), &mut rng).is_err());
+    failed += usize::from(
+        uid2.encrypt(RAW_UID, later.saturating_add_millis(10_000_000), &mut rng)
+            .is_err(),
+    );
     let after = heap_blocks();
 
-    assert_eq!(after - before, 0, "the token path allocated {} heap blocks", after - before);
+    assert_eq!(
+        after - before,
+        0,
+        "the token path allocated {} heap blocks",
+        after - before
+    );
     // The work really ran: v2/v3/v4 successes, v2 under the EUID key set (v2 has no scope), the
     // sharing round trip, and every failure case.
     assert_eq!(decrypted, 5 * RAW_UID.len());

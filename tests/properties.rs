@@ -32,7 +32,10 @@ fn keys(scope: IdentityScope, now: Timestamp) -> KeySet {
     config.default_keyset_id = Some(2);
     config.caller_site_id = Some(77);
     let mut b = KeySetBuilder::new(config);
-    b.key(key(164, 1, 0x5a, now)).unwrap().key(key(165, 2, 0xa5, now)).unwrap();
+    b.key(key(164, 1, 0x5a, now))
+        .unwrap()
+        .key(key(165, 2, 0xa5, now))
+        .unwrap();
     b.site(77, ["example.com"]).unwrap();
     b.build()
 }
@@ -42,7 +45,11 @@ fn scope() -> impl Strategy<Value = IdentityScope> {
 }
 
 fn client() -> impl Strategy<Value = ClientType> {
-    prop_oneof![Just(ClientType::Bidstream), Just(ClientType::Sharing), Just(ClientType::Legacy)]
+    prop_oneof![
+        Just(ClientType::Bidstream),
+        Just(ClientType::Sharing),
+        Just(ClientType::Legacy)
+    ]
 }
 
 /// Times between 2001 and 2099.

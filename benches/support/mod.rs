@@ -42,8 +42,14 @@ pub fn keys() -> KeySet {
     config.default_keyset_id = Some(99999);
     config.max_bidstream_lifetime_seconds = Some(259_200);
     let mut b = KeySetBuilder::new(config);
-    b.key(key(164, 1, "iyXxrRJcJOilqBcSJsN7XKCIuShbraXdqBCppCaLCJs=")).unwrap();
-    b.key(key(165, 99999, "IPsHwoSa+lbKdGgdg8CL1zCkC0HibqcObDP+fUEYF4U=")).unwrap();
+    b.key(key(164, 1, "iyXxrRJcJOilqBcSJsN7XKCIuShbraXdqBCppCaLCJs="))
+        .unwrap();
+    b.key(key(
+        165,
+        99999,
+        "IPsHwoSa+lbKdGgdg8CL1zCkC0HibqcObDP+fUEYF4U=",
+    ))
+    .unwrap();
     b.site(9000, ["example.com"]).unwrap();
     b.build()
 }

@@ -5,6 +5,7 @@
 //! Each case is routed by its shape to the runner of its schema (see `test-vectors/README.md`).
 //! The run ends with the line `conformance: N passed, N failed`.
 
+mod gigya;
 mod identity;
 mod report;
 mod tokens;
@@ -41,6 +42,11 @@ const RUNNERS: &[Runner] = &[
         name: "identity",
         applies: identity::applies,
         run: identity::run,
+    },
+    Runner {
+        name: "gigya",
+        applies: gigya::applies,
+        run: gigya::run,
     },
 ];
 
