@@ -12,9 +12,12 @@ extern crate alloc;
 extern crate std;
 
 mod codec;
+pub mod envelope;
 pub mod random;
 mod secret;
 mod time;
+
+pub use envelope::{EnvelopeError, ResponseError};
 
 pub use random::{RandomError, SecureRandom};
 pub use secret::{Secret, SecretDecodeError};
