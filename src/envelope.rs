@@ -936,7 +936,7 @@ fn open_blob<'b>(
 }
 
 /// Turns any status other than 200 into [`ResponseError::HttpStatus`].
-fn check_http_status(status: u16, body: &[u8]) -> Result<(), ResponseError> {
+pub(crate) fn check_http_status(status: u16, body: &[u8]) -> Result<(), ResponseError> {
     if status == 200 {
         Ok(())
     } else {

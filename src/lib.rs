@@ -13,6 +13,7 @@ extern crate std;
 
 mod codec;
 pub mod envelope;
+pub mod operator;
 pub mod random;
 mod secret;
 mod time;

@@ -5,6 +5,7 @@
 //! Each case is routed by its shape to the runner of its schema (see `test-vectors/README.md`).
 //! The run ends with the line `conformance: N passed, N failed`.
 
+mod operator;
 mod report;
 
 use report::{Report, VectorFile};
@@ -19,7 +20,11 @@ struct Runner {
 }
 
 /// Every schema the suite knows. Modules add themselves here.
-const RUNNERS: &[Runner] = &[];
+const RUNNERS: &[Runner] = &[Runner {
+    name: "operator",
+    applies: operator::applies,
+    run: operator::run,
+}];
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
