@@ -25,7 +25,7 @@
 //! The functions here never allocate. Size the output with [`sealed_len`] or
 //! [`sealed_base64_len`]; a buffer that is too small gives [`EnvelopeError::BufferTooSmall`] and
 //! is left untouched. Replies are opened in place in the caller's body buffer. With the `alloc`
-//! feature, [`Credentials::seal`] returns an owned request description instead.
+//! feature, `Credentials::seal` returns an owned request description instead.
 //!
 //! ## Example
 //!

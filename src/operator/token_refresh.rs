@@ -2,7 +2,7 @@
 //!
 //! The request is not enveloped: its body is the refresh token itself. The reply is sealed with
 //! the identity's `refresh_response_key` (see
-//! [`open_refresh_response`](crate::envelope::open_refresh_response)); identities issued without
+//! [`open_refresh_response`]); identities issued without
 //! that key get a plain JSON reply.
 //!
 //! ```
