@@ -884,8 +884,20 @@ pub fn open_refresh_response<'b>(
     Ok(plaintext)
 }
 
+/// Strict standard base64 for reply bodies: padding required, canonical trailing bits.
+const STRICT_BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical)
+        .with_decode_allow_trailing_bits(false),
+);
+
 /// Decodes standard padded base64 (surrounding ASCII whitespace ignored) in place.
+///
+/// Works forwards in chunks through a stack scratch buffer: the bytes decoded from text
+/// `read..` land at `written = read / 4 * 3 <= read`, so no unread text is overwritten.
 fn base64_decode_in_place(body: &mut [u8]) -> Result<&mut [u8], ResponseError> {
+    const CHUNK: usize = 1024; // a multiple of 4
     let start = body
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -897,11 +909,31 @@ fn base64_decode_in_place(body: &mut [u8]) -> Result<&mut [u8], ResponseError> {
     let text = body
         .get_mut(start..end)
         .ok_or(ResponseError::InvalidBase64)?;
-    use base64ct::Encoding as _;
-    let n = base64ct::Base64::decode_in_place(text)
-        .map_err(|_| ResponseError::InvalidBase64)?
-        .len();
-    text.get_mut(..n).ok_or(ResponseError::InvalidBase64)
+    let len = text.len();
+    if len.checked_rem(4) != Some(0) {
+        return Err(ResponseError::InvalidBase64);
+    }
+    let mut scratch = [0u8; CHUNK];
+    let (mut read, mut written) = (0usize, 0usize);
+    while read < len {
+        let n = CHUNK.min(len.saturating_sub(read));
+        let next = read.checked_add(n).ok_or(ResponseError::InvalidBase64)?;
+        let chunk = scratch.get_mut(..n).ok_or(ResponseError::InvalidBase64)?;
+        chunk.copy_from_slice(text.get(read..next).ok_or(ResponseError::InvalidBase64)?);
+        // Padding may only end the whole text, never an inner chunk.
+        if next < len && chunk.last() == Some(&b'=') {
+            return Err(ResponseError::InvalidBase64);
+        }
+        let out = text
+            .get_mut(written..)
+            .ok_or(ResponseError::InvalidBase64)?;
+        let m = STRICT_BASE64
+            .decode_slice(&*chunk, out)
+            .map_err(|_| ResponseError::InvalidBase64)?;
+        read = next;
+        written = written.checked_add(m).ok_or(ResponseError::InvalidBase64)?;
+    }
+    text.get_mut(..written).ok_or(ResponseError::InvalidBase64)
 }
 
 /// GCM-opens `IV ‖ ciphertext ‖ tag` in place and returns the plaintext. `Err(None)` means the
@@ -1702,6 +1734,39 @@ mod tests {
                 .http()
                 .unwrap()
                 .is_rate_limited()
+        );
+    }
+
+    #[test]
+    fn in_place_base64_decoding_is_strict_and_chunk_safe() {
+        for n in [0usize, 1, 2, 3, 767, 768, 769, 770, 1500, 3000] {
+            let bytes: std::vec::Vec<u8> = (0..n).map(|i| (i * 7 % 256) as u8).collect();
+            let mut text = b64::STANDARD.encode(&bytes).into_bytes();
+            text.insert(0, b' ');
+            text.push(b'\n');
+            assert_eq!(
+                base64_decode_in_place(&mut text).unwrap(),
+                &bytes[..],
+                "n = {n}"
+            );
+        }
+        for bad in [
+            "AAA", "AA=A", "AAB=", "AA==AAAA", "A===", "====", "AA\nAA==",
+        ] {
+            let mut text = bad.as_bytes().to_vec();
+            assert_eq!(
+                base64_decode_in_place(&mut text),
+                Err(ResponseError::InvalidBase64),
+                "{bad}"
+            );
+        }
+        // Padding at the end of an inner chunk is rejected too.
+        let mut text = std::vec![b'A'; 2048];
+        text[1022] = b'=';
+        text[1023] = b'=';
+        assert_eq!(
+            base64_decode_in_place(&mut text),
+            Err(ResponseError::InvalidBase64)
         );
     }
 
