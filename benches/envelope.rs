@@ -6,7 +6,7 @@
     reason = "benchmark setup: a panic aborts the run"
 )]
 
-use std::hint::black_box;
+use core::hint::black_box;
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit};
