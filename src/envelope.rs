@@ -1555,7 +1555,9 @@ mod owned {
 mod tests {
     use super::*;
     use crate::random::ReplayRandom;
-    use std::format;
+    extern crate alloc;
+    use alloc::format;
+    use alloc::vec::Vec;
 
     const SECRET: &str = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
     const IV_NONCE: [u8; 20] = [
@@ -1564,9 +1566,9 @@ mod tests {
     ];
     const NOW: Timestamp = Timestamp::from_millis(1_667_885_597_644);
 
-    fn seal(payload: &[u8], encoding: BodyEncoding) -> (std::vec::Vec<u8>, PendingResponse) {
+    fn seal(payload: &[u8], encoding: BodyEncoding) -> (Vec<u8>, PendingResponse) {
         let secret = ClientSecret::from_base64(SECRET).unwrap();
-        let mut out = std::vec![0u8; sealed_body_len(payload.len(), encoding).unwrap()];
+        let mut out = alloc::vec![0u8; sealed_body_len(payload.len(), encoding).unwrap()];
         let (n, p) = seal_request(
             &secret,
             NOW,
@@ -1610,7 +1612,7 @@ mod tests {
         for n in [
             0usize, 1, 2, 3, 700, 723, 724, 725, 767, 768, 769, 1536, 5000,
         ] {
-            let payload: std::vec::Vec<u8> = (0..n).map(|i| (i % 251) as u8).collect();
+            let payload: Vec<u8> = (0..n).map(|i| u8::try_from(i % 251).unwrap()).collect();
             let (text, _p) = seal(&payload, BodyEncoding::Text);
             let (bin, _p) = seal(&payload, BodyEncoding::Binary);
             assert_eq!(text, b64::STANDARD.encode(&bin).into_bytes(), "n = {n}");
@@ -1740,7 +1742,7 @@ mod tests {
     #[test]
     fn in_place_base64_decoding_is_strict_and_chunk_safe() {
         for n in [0usize, 1, 2, 3, 767, 768, 769, 770, 1500, 3000] {
-            let bytes: std::vec::Vec<u8> = (0..n).map(|i| (i * 7 % 256) as u8).collect();
+            let bytes: Vec<u8> = (0..n).map(|i| u8::try_from(i * 7 % 256).unwrap()).collect();
             let mut text = b64::STANDARD.encode(&bytes).into_bytes();
             text.insert(0, b' ');
             text.push(b'\n');
@@ -1761,7 +1763,7 @@ mod tests {
             );
         }
         // Padding at the end of an inner chunk is rejected too.
-        let mut text = std::vec![b'A'; 2048];
+        let mut text = alloc::vec![b'A'; 2048];
         text[1022] = b'=';
         text[1023] = b'=';
         assert_eq!(

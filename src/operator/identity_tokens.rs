@@ -265,7 +265,7 @@ impl core::error::Error for IdentityTokensError {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::format;
+    use alloc::format;
 
     const JSON: &str = r#"{"advertising_token":"AT","refresh_token":"RT","identity_expires":1717246800000,"refresh_expires":1719835200000,"refresh_from":1717243800000,"refresh_response_key":"+IsAVJ0tZ26AJ+gXDYzyPtoW7suXBxI+c9htT1bf4U0=","user_token":"x"}"#;
 

@@ -211,7 +211,7 @@ impl PendingTokenGenerate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::format;
+    use alloc::format;
 
     #[test]
     fn bodies() {
