@@ -1,1 +1,90 @@
-fn main() {}
+//! Token decryption and sharing encryption, with a floor: the bare base64url decoding and two
+//! AES-256-GCM decryptions that any v4 decryption has to do.
+
+use std::hint::black_box;
+
+use aes_gcm::aead::KeyInit as _;
+use aes_gcm::{AeadInOut as _, Aes256Gcm};
+use base64::Engine as _;
+use criterion::{Criterion, criterion_group, criterion_main};
+use uid2::KeySet;
+use uid2::token::{ClientType, TokenVersion};
+
+mod support;
+use support::{CounterRandom, EMAIL_RAW_UID, NOW, keys, keyset_document, token};
+
+fn decrypt(c: &mut Criterion) {
+    let keys = keys();
+    let mut g = c.benchmark_group("decrypt");
+    for (id, version) in [
+        ("v2", TokenVersion::V2),
+        ("v3", TokenVersion::V3),
+        ("v4", TokenVersion::V4),
+    ] {
+        let t = token(&keys, version);
+        assert!(keys.decrypt(&t, ClientType::Bidstream, None, NOW).is_ok());
+        g.bench_function(id, |b| {
+            b.iter(|| keys.decrypt(black_box(&t), ClientType::Bidstream, None, black_box(NOW)))
+        });
+    }
+    let t = token(&keys, TokenVersion::V4);
+    let later = NOW.saturating_add_millis(7_200_000);
+    assert!(
+        keys.decrypt(&t, ClientType::Bidstream, None, later)
+            .is_err()
+    );
+    g.bench_function("v4_expired", |b| {
+        b.iter(|| keys.decrypt(black_box(&t), ClientType::Bidstream, None, black_box(later)))
+    });
+    g.finish();
+}
+
+fn encrypt(c: &mut Criterion) {
+    let keys = keys();
+    let mut rng = CounterRandom(1);
+    c.bench_function("encrypt/v4", |b| {
+        b.iter(|| keys.encrypt(black_box(EMAIL_RAW_UID), black_box(NOW), &mut rng))
+    });
+}
+
+/// The least work a v4 decryption can do: decode the text, open both GCM layers in place with
+/// ciphers prepared in advance.
+fn floor(c: &mut Criterion) {
+    let keys = keys();
+    let t = token(&keys, TokenVersion::V4);
+    let master = Aes256Gcm::new(keys.key(164).unwrap().secret().expose().into());
+    let site = Aes256Gcm::new(keys.key(165).unwrap().secret().expose().into());
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    fn open<'a>(cipher: &Aes256Gcm, blob: &'a mut [u8]) -> &'a mut [u8] {
+        let (nonce, rest) = blob.split_at_mut(12);
+        let (ct, tag) = rest.split_at_mut(rest.len() - 16);
+        let nonce = <&aes_gcm::Nonce<_>>::try_from(&*nonce).unwrap();
+        let tag = <&aes_gcm::Tag>::try_from(&*tag).unwrap();
+        cipher
+            .decrypt_inout_detached(nonce, &[], ct.into(), tag)
+            .unwrap();
+        ct
+    }
+    c.bench_function("floor/v4", |b| {
+        b.iter(|| {
+            let mut buf = [0u8; 256];
+            let n = engine
+                .decode_slice(black_box(t.as_bytes()), &mut buf)
+                .unwrap();
+            let master_pt = open(&master, &mut buf[6..n]);
+            let site_pt = open(&site, &mut master_pt[33..]);
+            black_box(site_pt[0]);
+        })
+    });
+}
+
+fn keyset(c: &mut Criterion) {
+    let doc = keyset_document(1000);
+    assert_eq!(KeySet::parse(doc.as_bytes()).unwrap().keys().len(), 1000);
+    c.bench_function("keyset/parse_1000", |b| {
+        b.iter(|| KeySet::parse(black_box(doc.as_bytes())))
+    });
+}
+
+criterion_group!(benches, decrypt, encrypt, floor, keyset);
+criterion_main!(benches);

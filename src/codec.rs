@@ -21,10 +21,6 @@ impl<'a> Reader<'a> {
         self.take(N)?.try_into().ok()
     }
 
-    pub(crate) fn u8(&mut self) -> Option<u8> {
-        self.array::<1>().map(|[b]| b)
-    }
-
     pub(crate) fn i32(&mut self) -> Option<i32> {
         self.array().map(i32::from_be_bytes)
     }
@@ -35,10 +31,6 @@ impl<'a> Reader<'a> {
 
     pub(crate) fn i64(&mut self) -> Option<i64> {
         self.array().map(i64::from_be_bytes)
-    }
-
-    pub(crate) const fn rest(&self) -> &'a [u8] {
-        self.rest
     }
 }
 
@@ -106,8 +98,8 @@ mod tests {
         let mut r = Reader::new(&[0, 0, 0, 7, 1]);
         assert_eq!(r.i32(), Some(7));
         assert_eq!(r.i32(), None);
-        assert_eq!(r.u8(), Some(1));
-        assert_eq!(r.u8(), None);
+        assert_eq!(r.take(1), Some(&[1u8][..]));
+        assert_eq!(r.take(1), None);
     }
 
     #[test]

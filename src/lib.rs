@@ -1,6 +1,4 @@
-//! # uid2: a sans-IO core for UID2 and EUID
-//!
-//! (crate docs are filled in below)
+#![doc = include_str!("../README.md")]
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -13,6 +11,9 @@ extern crate std;
 
 mod codec;
 pub mod envelope;
+#[cfg(feature = "gigya")]
+pub mod gigya;
+pub mod identity;
 pub mod operator;
 pub mod random;
 mod secret;
@@ -23,3 +24,12 @@ pub use envelope::{EnvelopeError, ResponseError};
 pub use random::{RandomError, SecureRandom};
 pub use secret::{Secret, SecretDecodeError};
 pub use time::Timestamp;
+
+pub mod key;
+mod scope;
+
+pub use key::{Key, KeySet, KeySetError};
+pub use scope::{IdentityScope, IdentityType};
+pub mod token;
+
+pub use token::{ClientType, DecryptError, DecryptedToken, EncryptError, SharingToken};

@@ -8,7 +8,7 @@
 pub mod identity_tokens;
 #[cfg(feature = "alloc")]
 pub mod response;
-#[cfg(all(feature = "alloc", any()))]
+#[cfg(feature = "alloc")]
 pub mod token_generate;
 #[cfg(feature = "alloc")]
 pub mod token_refresh;
@@ -17,7 +17,7 @@ pub mod token_refresh;
 pub use identity_tokens::{IdentityTokens, IdentityTokensError};
 #[cfg(feature = "alloc")]
 pub use response::TokenResponse;
-#[cfg(all(feature = "alloc", any()))]
+#[cfg(feature = "alloc")]
 pub use token_generate::{PendingTokenGenerate, TokenGenerateRequest, TokenGenerateResponse};
 #[cfg(feature = "alloc")]
 pub use token_refresh::{PendingTokenRefresh, TokenRefreshResponse};

@@ -5,8 +5,11 @@
 //! Each case is routed by its shape to the runner of its schema (see `test-vectors/README.md`).
 //! The run ends with the line `conformance: N passed, N failed`.
 
+mod gigya;
+mod identity;
 mod operator;
 mod report;
+mod tokens;
 
 use report::{Report, VectorFile};
 use serde_json::Value;
@@ -20,11 +23,38 @@ struct Runner {
 }
 
 /// Every schema the suite knows. Modules add themselves here.
-const RUNNERS: &[Runner] = &[Runner {
-    name: "operator",
-    applies: operator::applies,
-    run: operator::run,
-}];
+const RUNNERS: &[Runner] = &[
+    Runner {
+        name: "keysets",
+        applies: tokens::keysets::applies,
+        run: tokens::keysets::run,
+    },
+    Runner {
+        name: "tokens",
+        applies: tokens::tokens::applies,
+        run: tokens::tokens::run,
+    },
+    Runner {
+        name: "sharing",
+        applies: tokens::sharing::applies,
+        run: tokens::sharing::run,
+    },
+    Runner {
+        name: "identity",
+        applies: identity::applies,
+        run: identity::run,
+    },
+    Runner {
+        name: "gigya",
+        applies: gigya::applies,
+        run: gigya::run,
+    },
+    Runner {
+        name: "operator",
+        applies: operator::applies,
+        run: operator::run,
+    },
+];
 
 fn json_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -9,7 +9,7 @@ use uid2::envelope::{
     BodyEncoding, ClientSecret, PendingResponse, RefreshResponseKey, ResponseError,
     open_refresh_response, seal_request, sealed_body_len,
 };
-use uid2::operator::{IdentityTokens, TokenResponse};
+use uid2::operator::{IdentityTokens, TokenGenerateRequest, TokenResponse};
 use uid2::random::ReplayRandom;
 
 const KINDS: &[&str] = &[
@@ -188,8 +188,50 @@ fn refresh_response(case: &Value, expected: &Value) -> Result<(), String> {
     check_outcome(expected, outcome)
 }
 
-fn token_generate_request_body(_c: &Value, _e: &Value) -> Result<(), String> {
-    Err("TEMP".into())
+fn token_generate_request_body(case: &Value, expected: &Value) -> Result<(), String> {
+    let input = case.get("input").ok_or("input missing")?;
+    let value = str_member(input, "value")?;
+    let hash = input.get("hash").and_then(Value::as_bool).unwrap_or(true);
+    let built = match (str_member(input, "type")?, hash) {
+        ("email", true) => TokenGenerateRequest::from_email(value),
+        ("email", false) => Ok(TokenGenerateRequest::from_email_unhashed(value)),
+        ("phone", true) => TokenGenerateRequest::from_phone(value),
+        ("phone", false) => Ok(TokenGenerateRequest::from_phone_unhashed(value)),
+        ("email_hash", _) => Ok(TokenGenerateRequest::from_hashed_email(value)),
+        ("phone_hash", _) => Ok(TokenGenerateRequest::from_hashed_phone(value)),
+        (other, _) => return Err(format!("unknown input type {other}")),
+    };
+    let built = built.map(
+        |r| match input.get("tcf_consent_string").and_then(Value::as_str) {
+            Some(tcf) => r.with_tcf_consent_string(tcf),
+            None => r,
+        },
+    );
+    let ok = expected
+        .get("ok")
+        .and_then(Value::as_bool)
+        .ok_or("expected.ok missing")?;
+    match (ok, built) {
+        (true, Ok(request)) => {
+            let got: Value =
+                serde_json::from_str(&request.payload_json()).map_err(|e| e.to_string())?;
+            expect_eq(
+                "json",
+                expected.get("json").ok_or("expected.json missing")?,
+                &got,
+            )
+        }
+        (true, Err(e)) => Err(format!("expected a request body, got error: {e}")),
+        (false, Ok(_)) => Err("expected the input to be rejected".to_owned()),
+        (false, Err(e)) => {
+            let class = match e {
+                uid2::identity::IdentityError::InvalidEmail => "INVALID_EMAIL",
+                uid2::identity::IdentityError::InvalidPhone => "INVALID_PHONE",
+                _ => "OTHER",
+            };
+            expect_eq("error", str_member(expected, "error")?, class)
+        }
+    }
 }
 
 fn identity_tokens(case: &Value, expected: &Value) -> Result<(), String> {

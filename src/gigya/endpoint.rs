@@ -1,0 +1,307 @@
+//! Where a request goes: scheme, host, optional port and path.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use core::fmt::Write as _;
+
+use super::GigyaError;
+
+/// The default data-center domain.
+pub const DEFAULT_API_DOMAIN: &str = "us1.gigya.com";
+
+/// The URL scheme of a request.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// `https` (the default).
+    #[default]
+    Https,
+    /// Plain `http`. Only the signing modes allow it; the secret itself never travels.
+    Http,
+}
+
+impl Scheme {
+    /// `"https"` or `"http"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Https => "https",
+            Self::Http => "http",
+        }
+    }
+
+    /// The scheme's default port: 443 or 80.
+    #[must_use]
+    pub const fn default_port(self) -> u16 {
+        match self {
+            Self::Https => 443,
+            Self::Http => 80,
+        }
+    }
+}
+
+/// A request target: scheme, host, optional port and path.
+///
+/// The host and path keep the caller's case in [`Endpoint::url`]; the signature uses
+/// [`Endpoint::normalized_url`], which lower-cases the scheme and host and drops a default port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    scheme: Scheme,
+    host: String,
+    port: Option<u16>,
+    path: String,
+}
+
+fn is_valid_method(method: &str) -> bool {
+    method
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+fn is_valid_host(host: &str) -> bool {
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
+}
+
+/// Splits an API method into its namespace and path.
+///
+/// One leading `/` is dropped. A method without a `.` belongs to `socialize`
+/// (`getUserInfo` → `socialize`, `/socialize.getUserInfo`); otherwise the namespace is the text
+/// before the first `.` and the path is the whole method (`accounts.otp.sendCode` →
+/// `accounts`, `/accounts.otp.sendCode`).
+fn namespace_and_path(method: &str) -> Result<(String, String), GigyaError> {
+    let method = method.strip_prefix('/').unwrap_or(method);
+    if method.is_empty() {
+        return Err(GigyaError::MissingMethod);
+    }
+    if !is_valid_method(method) {
+        return Err(GigyaError::InvalidMethod);
+    }
+    match method.split_once('.') {
+        Some((namespace, _)) if !namespace.is_empty() => {
+            Ok((namespace.to_string(), format!("/{method}")))
+        }
+        Some(_) => Err(GigyaError::InvalidMethod),
+        None => Ok(("socialize".to_string(), format!("/socialize.{method}"))),
+    }
+}
+
+/// The mTLS host for a data-center domain: `mtls.<dc>.gigya.com`, where `<dc>` is the first
+/// label of `api_domain` (`us1` when that label is empty).
+///
+/// Every official SDK maps `cn1.gigya-api.cn` to `mtls.cn1.gigya.com` too.
+#[must_use]
+pub fn mtls_host(api_domain: &str) -> String {
+    let dc = api_domain.split('.').next().unwrap_or_default();
+    let dc = if dc.is_empty() { "us1" } else { dc };
+    format!("mtls.{dc}.gigya.com")
+}
+
+impl Endpoint {
+    /// The endpoint of API `method` on data center `api_domain` (e.g. `eu1.gigya.com`):
+    /// `<scheme>://<namespace>.<api_domain>/<method>`.
+    ///
+    /// The domain is not checked against a list; any DNS suffix works.
+    ///
+    /// # Errors
+    /// [`GigyaError::MissingMethod`] for an empty method, [`GigyaError::InvalidMethod`] for a
+    /// method with a character outside `A-Z a-z 0-9 . _ -`, [`GigyaError::InvalidHost`] for an
+    /// empty domain or one with a character outside `A-Z a-z 0-9 . -`.
+    pub fn for_method(method: &str, api_domain: &str, scheme: Scheme) -> Result<Self, GigyaError> {
+        let (namespace, path) = namespace_and_path(method)?;
+        if !is_valid_host(api_domain) {
+            return Err(GigyaError::InvalidHost);
+        }
+        Ok(Self {
+            scheme,
+            host: format!("{namespace}.{api_domain}"),
+            port: None,
+            path,
+        })
+    }
+
+    /// The endpoint of API `method` on an explicit `host` (a host override): the path is built
+    /// as in [`Endpoint::for_method`], the host is used as given.
+    ///
+    /// # Errors
+    /// As [`Endpoint::for_method`], with [`GigyaError::InvalidHost`] for the host.
+    pub fn on_host(method: &str, host: &str, scheme: Scheme) -> Result<Self, GigyaError> {
+        let (_, path) = namespace_and_path(method)?;
+        if !is_valid_host(host) {
+            return Err(GigyaError::InvalidHost);
+        }
+        Ok(Self {
+            scheme,
+            host: host.to_string(),
+            port: None,
+            path,
+        })
+    }
+
+    /// The mTLS endpoint of API `method`: `https://mtls.<dc>.gigya.com/<path>` (see
+    /// [`mtls_host`]).
+    ///
+    /// # Errors
+    /// As [`Endpoint::for_method`].
+    pub fn mtls(method: &str, api_domain: &str) -> Result<Self, GigyaError> {
+        if !is_valid_host(api_domain) {
+            return Err(GigyaError::InvalidHost);
+        }
+        Self::on_host(method, &mtls_host(api_domain), Scheme::Https)
+    }
+
+    /// Parses an absolute `http` or `https` URL without query or fragment, such as
+    /// `HTTP://Photos.Example.NET:8080/photos`. Used to compute base strings for arbitrary URLs.
+    ///
+    /// # Errors
+    /// [`GigyaError::InvalidUrl`] when the scheme is not http(s), the host is empty or invalid,
+    /// the port is not a number from 0 to 65535, or the URL has user info, a query or a fragment.
+    pub fn parse(url: &str) -> Result<Self, GigyaError> {
+        let (scheme, rest) = url.split_once("://").ok_or(GigyaError::InvalidUrl)?;
+        let scheme = if scheme.eq_ignore_ascii_case("https") {
+            Scheme::Https
+        } else if scheme.eq_ignore_ascii_case("http") {
+            Scheme::Http
+        } else {
+            return Err(GigyaError::InvalidUrl);
+        };
+        if rest.contains(['?', '#']) {
+            return Err(GigyaError::InvalidUrl);
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(i) => rest.split_at(i),
+            None => (rest, "/"),
+        };
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) => (
+                host,
+                Some(port.parse::<u16>().map_err(|_| GigyaError::InvalidUrl)?),
+            ),
+            None => (authority, None),
+        };
+        if !is_valid_host(host) {
+            return Err(GigyaError::InvalidUrl);
+        }
+        Ok(Self {
+            scheme,
+            host: host.to_string(),
+            port,
+            path: path.to_string(),
+        })
+    }
+
+    /// The scheme.
+    #[must_use]
+    pub const fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The host, as given.
+    #[must_use]
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The explicit port, if any.
+    #[must_use]
+    pub const fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The path, starting with `/`.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The URL to send the request to, host and path in the caller's case.
+    #[must_use]
+    pub fn url(&self) -> String {
+        let mut out = format!("{}://{}", self.scheme.as_str(), self.host);
+        if let Some(port) = self.port {
+            let _ = write!(out, ":{port}");
+        }
+        out.push_str(&self.path);
+        out
+    }
+
+    /// The URL as it enters the base string: lower-case scheme and host, `:port` only when a
+    /// port is given and is not the scheme's default, then the path unchanged.
+    #[must_use]
+    pub fn normalized_url(&self) -> String {
+        let mut out = format!(
+            "{}://{}",
+            self.scheme.as_str(),
+            self.host.to_ascii_lowercase()
+        );
+        if let Some(port) = self.port.filter(|p| *p != self.scheme.default_port()) {
+            let _ = write!(out, ":{port}");
+        }
+        out.push_str(&self.path);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces() {
+        let e = Endpoint::for_method("accounts.getAccountInfo", "eu1.gigya.com", Scheme::Https)
+            .unwrap();
+        assert_eq!(
+            e.url(),
+            "https://accounts.eu1.gigya.com/accounts.getAccountInfo"
+        );
+        let e = Endpoint::for_method("/getUserInfo", "us1.gigya.com", Scheme::Https).unwrap();
+        assert_eq!(
+            e.url(),
+            "https://socialize.us1.gigya.com/socialize.getUserInfo"
+        );
+        let e =
+            Endpoint::for_method("accounts.otp.sendCode", "au1.gigya.com", Scheme::Http).unwrap();
+        assert_eq!(
+            e.url(),
+            "http://accounts.au1.gigya.com/accounts.otp.sendCode"
+        );
+        assert_eq!(
+            Endpoint::for_method("/", "us1.gigya.com", Scheme::Https),
+            Err(GigyaError::MissingMethod)
+        );
+        assert_eq!(
+            Endpoint::for_method(".x", "us1.gigya.com", Scheme::Https),
+            Err(GigyaError::InvalidMethod)
+        );
+        assert_eq!(
+            Endpoint::for_method("a.b", "us1.gigya.com/x", Scheme::Https),
+            Err(GigyaError::InvalidHost)
+        );
+    }
+
+    #[test]
+    fn mtls() {
+        assert_eq!(mtls_host("eu1.gigya.com"), "mtls.eu1.gigya.com");
+        assert_eq!(mtls_host("cn1.gigya-api.cn"), "mtls.cn1.gigya.com");
+        assert_eq!(mtls_host(""), "mtls.us1.gigya.com");
+        let e = Endpoint::mtls("accounts.getAccountInfo", "au1.gigya.com").unwrap();
+        assert_eq!(
+            e.url(),
+            "https://mtls.au1.gigya.com/accounts.getAccountInfo"
+        );
+    }
+
+    #[test]
+    fn normalisation() {
+        let e = Endpoint::parse("HTTP://Photos.Example.NET:80/photos").unwrap();
+        assert_eq!(e.normalized_url(), "http://photos.example.net/photos");
+        let e = Endpoint::parse("https://photos.example.net:4433/photos").unwrap();
+        assert_eq!(e.normalized_url(), "https://photos.example.net:4433/photos");
+        assert!(Endpoint::parse("ftp://x/y").is_err());
+        assert!(Endpoint::parse("http://x:99999/y").is_err());
+        assert!(Endpoint::parse("http://u@x/y").is_err());
+        assert!(Endpoint::parse("http://x/y?q=1").is_err());
+    }
+}

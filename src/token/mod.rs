@@ -1,0 +1,22 @@
+//! Advertising and sharing tokens: decryption (v2, v3, v4) and sharing encryption (v4).
+//!
+//! Both directions are allocation-free and work without the `alloc` feature.
+
+#[cfg(feature = "test-tokens")]
+mod builder;
+mod decrypt;
+mod encrypt;
+mod error;
+mod layout;
+mod types;
+
+#[cfg(feature = "test-tokens")]
+pub use builder::{BuildError, TestToken, TokenBuilder};
+pub use decrypt::decrypt;
+pub use encrypt::encrypt;
+pub use error::{DecryptError, DecryptStatus, EncryptError, EncryptStatus};
+pub use types::{
+    ClientType, DecryptedToken, MAX_RAW_UID_BYTES, MAX_RAW_UID_CHARS, MAX_SHARING_TOKEN_CHARS,
+    MAX_TOKEN_BYTES, MAX_TOKEN_CHARS, RawUid, SharingToken, TokenInfo, TokenVersion,
+    sharing_token_chars,
+};
