@@ -3,6 +3,18 @@
 //! A counting global allocator (dhat in testing mode) records every heap block; the hot path
 //! runs between two readings and must add none.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    unreachable_pub,
+    reason = "test and bench code: a failed expectation panics; the core's no-panic and no_std lints do not apply"
+)]
+
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 

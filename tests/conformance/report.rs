@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 
 /// One vector file as loaded from disk.
 pub struct VectorFile {
-    /// Path relative to the repository root (or as given through `UID2_EXTRA_VECTORS`).
-    pub label: String,
     /// The parsed JSON document.
     pub doc: serde_json::Value,
 }
@@ -33,10 +31,7 @@ pub fn load(path: &Path) -> VectorFile {
         "{}: format_version must be 1",
         path.display()
     );
-    VectorFile {
-        label: path.display().to_string(),
-        doc,
-    }
+    VectorFile { doc }
 }
 
 /// The repository's `test-vectors/` directory.

@@ -107,7 +107,7 @@ fn decrypt_case(
     compare(expected, &outcome(&result))
 }
 
-pub mod tokens {
+pub mod decryption {
     use super::*;
 
     pub fn applies(case: &Value) -> bool {
