@@ -23,14 +23,14 @@ const KINDS: &[&str] = &[
 ];
 
 /// Whether this runner handles the case.
-pub(crate) fn applies(case: &Value) -> bool {
+pub fn applies(case: &Value) -> bool {
     case.get("kind")
         .and_then(Value::as_str)
         .is_some_and(|k| KINDS.contains(&k))
 }
 
 /// Runs one case.
-pub(crate) fn run(case: &Value) -> Result<(), String> {
+pub fn run(case: &Value) -> Result<(), String> {
     let expected = case.get("expected").ok_or("case has no expected")?;
     match str_member(case, "kind")? {
         "request_envelope" => request_envelope(case, expected),
