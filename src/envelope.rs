@@ -70,6 +70,7 @@ use zeroize::Zeroize;
 
 use crate::codec::{Reader, Writer, b64};
 use crate::random::{RandomError, SecureRandom};
+use crate::scope::IdentityScope;
 use crate::secret::Secret;
 use crate::time::Timestamp;
 
@@ -336,7 +337,7 @@ impl fmt::Debug for RefreshResponseKey {
 pub struct Environment {
     name: &'static str,
     base_url: &'static str,
-    euid: bool,
+    scope: IdentityScope,
     production: bool,
 }
 
@@ -345,57 +346,65 @@ impl Environment {
     pub const UID2_INTEGRATION: Self = Self::new(
         "uid2-integration",
         "https://operator-integ.uidapi.com",
-        false,
+        IdentityScope::Uid2,
         false,
     );
     /// UID2 production, routed to the nearest region.
     pub const UID2_PRODUCTION: Self = Self::new(
         "uid2-production-global",
         "https://global.prod.uidapi.com",
-        false,
+        IdentityScope::Uid2,
         true,
     );
     /// UID2 production, us-east-2 (Ohio).
     pub const UID2_PRODUCTION_US_EAST: Self = Self::new(
         "uid2-production-us-east",
         "https://prod.uidapi.com",
-        false,
+        IdentityScope::Uid2,
         true,
     );
     /// UID2 production, us-west-2 (Oregon).
     pub const UID2_PRODUCTION_US_WEST: Self = Self::new(
         "uid2-production-us-west",
         "https://usw.prod.uidapi.com",
-        false,
+        IdentityScope::Uid2,
         true,
     );
     /// UID2 production, ap-southeast-2 (Sydney).
     pub const UID2_PRODUCTION_SYDNEY: Self = Self::new(
         "uid2-production-sydney",
         "https://au.prod.uidapi.com",
-        false,
+        IdentityScope::Uid2,
         true,
     );
     /// UID2 production, ap-northeast-1 (Tokyo).
     pub const UID2_PRODUCTION_TOKYO: Self = Self::new(
         "uid2-production-tokyo",
         "https://jp.prod.uidapi.com",
-        false,
+        IdentityScope::Uid2,
         true,
     );
     /// UID2 production, ap-southeast-1 (Singapore).
     pub const UID2_PRODUCTION_SINGAPORE: Self = Self::new(
         "uid2-production-singapore",
         "https://sg.prod.uidapi.com",
-        false,
+        IdentityScope::Uid2,
         true,
     );
     /// EUID integration, eu-west-2 (London).
-    pub const EUID_INTEGRATION: Self =
-        Self::new("euid-integration", "https://integ.euid.eu", true, false);
+    pub const EUID_INTEGRATION: Self = Self::new(
+        "euid-integration",
+        "https://integ.euid.eu",
+        IdentityScope::Euid,
+        false,
+    );
     /// EUID production, eu-west-2 (London).
-    pub const EUID_PRODUCTION: Self =
-        Self::new("euid-production", "https://prod.euid.eu", true, true);
+    pub const EUID_PRODUCTION: Self = Self::new(
+        "euid-production",
+        "https://prod.euid.eu",
+        IdentityScope::Euid,
+        true,
+    );
 
     /// Every public environment.
     pub const ALL: &'static [Self] = &[
@@ -410,11 +419,16 @@ impl Environment {
         Self::EUID_PRODUCTION,
     ];
 
-    const fn new(name: &'static str, base_url: &'static str, euid: bool, production: bool) -> Self {
+    const fn new(
+        name: &'static str,
+        base_url: &'static str,
+        scope: IdentityScope,
+        production: bool,
+    ) -> Self {
         Self {
             name,
             base_url,
-            euid,
+            scope,
             production,
         }
     }
@@ -431,10 +445,10 @@ impl Environment {
         self.base_url
     }
 
-    /// Whether this is an EUID (rather than UID2) operator.
+    /// Whether this operator serves UID2 or EUID.
     #[must_use]
-    pub const fn is_euid(&self) -> bool {
-        self.euid
+    pub const fn scope(&self) -> IdentityScope {
+        self.scope
     }
 
     /// Whether this is a production environment (integration needs other credentials).
@@ -1769,6 +1783,21 @@ mod tests {
         assert_eq!(
             base64_decode_in_place(&mut text),
             Err(ResponseError::InvalidBase64)
+        );
+    }
+
+    #[test]
+    fn environments_are_well_formed() {
+        for env in Environment::ALL {
+            assert!(env.base_url().starts_with("https://") && !env.base_url().ends_with('/'));
+            assert_eq!(
+                env.scope() == IdentityScope::Euid,
+                env.name().starts_with("euid")
+            );
+        }
+        assert_eq!(
+            Environment::EUID_PRODUCTION.base_url(),
+            "https://prod.euid.eu"
         );
     }
 
