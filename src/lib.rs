@@ -10,12 +10,16 @@ extern crate alloc;
 extern crate std;
 
 mod codec;
+pub mod envelope;
 #[cfg(feature = "gigya")]
 pub mod gigya;
 pub mod identity;
+pub mod operator;
 pub mod random;
 mod secret;
 mod time;
+
+pub use envelope::{EnvelopeError, ResponseError};
 
 pub use random::{RandomError, SecureRandom};
 pub use secret::{Secret, SecretDecodeError};

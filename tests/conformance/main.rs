@@ -19,6 +19,7 @@
 
 mod gigya;
 mod identity;
+mod operator;
 mod report;
 mod tokens;
 
@@ -59,6 +60,11 @@ const RUNNERS: &[Runner] = &[
         name: "gigya",
         applies: gigya::applies,
         run: gigya::run,
+    },
+    Runner {
+        name: "operator",
+        applies: operator::applies,
+        run: operator::run,
     },
 ];
 
