@@ -13,6 +13,7 @@ extern crate std;
 
 mod codec;
 pub mod identity;
+pub mod operator;
 pub mod random;
 mod secret;
 mod time;
