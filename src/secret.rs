@@ -90,9 +90,6 @@ mod tests {
     fn base64_length_is_checked() {
         assert!(Secret::<32>::from_base64("iyXxrRJcJOilqBcSJsN7XKCIuShbraXdqBCppCaLCJs=").is_ok());
         assert_eq!(Secret::<32>::from_base64("AAAA"), Err(SecretDecodeError));
-        assert_eq!(
-            Secret::<4>::from_base64("not base64!"),
-            Err(SecretDecodeError)
-        );
+        assert_eq!(Secret::<4>::from_base64("not base64!"), Err(SecretDecodeError));
     }
 }

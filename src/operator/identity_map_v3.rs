@@ -455,21 +455,39 @@ fn apply(
     let mut order: Vec<usize> = (0..sent.len()).collect();
     let hash_at = |i: usize| sent.get(i).map(Item::hash);
     order.sort_by(|&a, &b| hash_at(a).cmp(&hash_at(b)));
+    // `(position of the answer, group)`, one per group and table.
+    let mut mapped: Vec<(usize, &[usize])> = Vec::new();
+    let mut unmapped: Vec<(usize, &[usize])> = Vec::new();
     for group in order.chunk_by(|&a, &b| hash_at(a) == hash_at(b)) {
-        let positions = || group.iter().rev().filter_map(|&i| results.get(i));
-        let mapped = positions().find_map(|r| match r {
-            EntryResult::Mapped(m) => Some(m),
-            EntryResult::Unmapped(_) => None,
-        });
-        let unmapped = positions().find_map(|r| match r {
-            EntryResult::Unmapped(u) => Some(u),
-            EntryResult::Mapped(_) => None,
-        });
-        for item in group.iter().filter_map(|&i| sent.get(i)) {
-            if let Some(m) = mapped {
+        let last = |want_mapped: bool| {
+            group.iter().rev().copied().find(|&i| {
+                matches!(
+                    (results.get(i), want_mapped),
+                    (Some(EntryResult::Mapped(_)), true) | (Some(EntryResult::Unmapped(_)), false)
+                )
+            })
+        };
+        if let Some(i) = last(true) {
+            mapped.push((i, group));
+        }
+        if let Some(i) = last(false) {
+            unmapped.push((i, group));
+        }
+    }
+    // Record in position order, so that when one input string sits in two groups (a raw value
+    // and a pass-through hash spelled the same) the later position wins, as for a single group.
+    mapped.sort_unstable_by_key(|&(i, _)| i);
+    unmapped.sort_unstable_by_key(|&(i, _)| i);
+    for (i, group) in mapped {
+        if let Some(EntryResult::Mapped(m)) = results.get(i) {
+            for item in group.iter().filter_map(|&j| sent.get(j)) {
                 response.mapped.insert(item.original.clone(), m.clone());
             }
-            if let Some(u) = unmapped {
+        }
+    }
+    for (i, group) in unmapped {
+        if let Some(EntryResult::Unmapped(u)) = results.get(i) {
+            for item in group.iter().filter_map(|&j| sent.get(j)) {
                 response.unmapped.insert(item.original.clone(), u.clone());
             }
         }
@@ -812,6 +830,24 @@ mod tests {
                 matches!(r.parse_response(bad), Err(ResponseError::Malformed { .. })),
                 "{}",
                 core::str::from_utf8(bad).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn same_string_in_two_groups_later_position_wins() {
+        // "a@x.com" as a raw email (hash H) and as a pass-through "hash": two groups, one key.
+        for (first, second) in [("U1", "U2"), ("U2", "U1")] {
+            let mut input = IdentityMapV3Input::new();
+            input.add_email_hash("a@x.com");
+            input.add_email("a@x.com").unwrap();
+            let doc = format!(
+                r#"{{"status":"success","body":{{"email_hash":[{{"u":"{first}","p":null,"r":1}},{{"u":"{second}","p":null,"r":1}}]}}}}"#
+            );
+            let resp = input.into_request().parse_response(doc.as_bytes()).unwrap();
+            assert_eq!(
+                resp.get_mapped("a@x.com").unwrap().current_raw_uid(),
+                second
             );
         }
     }

@@ -65,11 +65,19 @@ impl fmt::Display for OptoutStatusError {
 
 impl core::error::Error for OptoutStatusError {}
 
-/// One `/v2/optout/status` request.
-#[derive(Clone, Debug)]
+/// One `/v2/optout/status` request. `Debug` prints only the number of ids.
+#[derive(Clone)]
 pub struct OptoutStatusRequest {
     body: Vec<u8>,
     count: usize,
+}
+
+impl fmt::Debug for OptoutStatusRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OptoutStatusRequest")
+            .field("len", &self.count)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OptoutStatusRequest {

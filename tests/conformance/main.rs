@@ -41,8 +41,9 @@ fn run_file(report: &mut Report, file: &VectorFile, file_key: &str) {
     for case in file.cases() {
         let name = case["name"].as_str().unwrap_or("<unnamed>");
         let outcome = match RUNNERS.iter().find(|r| (r.applies)(case)) {
-            Some(runner) => std::panic::catch_unwind(|| (runner.run)(case))
-                .unwrap_or_else(|_| Err(format!("the {} runner panicked", runner.name))),
+            Some(runner) => std::panic::catch_unwind(|| (runner.run)(case)).unwrap_or_else(|_| {
+                Err(format!("the {} runner panicked", runner.name))
+            }),
             None => Err("no runner understands this case".to_owned()),
         };
         report.record(file_key, name, outcome);
@@ -56,10 +57,7 @@ fn conformance() {
     let imported = root.join("uid2-client-python-2.9.0");
     for path in json_files(&imported) {
         let file = report::load(&path);
-        let key = format!(
-            "uid2-client-python-2.9.0/{}",
-            path.file_name().unwrap().to_string_lossy()
-        );
+        let key = format!("uid2-client-python-2.9.0/{}", path.file_name().unwrap().to_string_lossy());
         run_file(&mut report, &file, &key);
     }
     for path in json_files(&root) {

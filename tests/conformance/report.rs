@@ -14,10 +14,7 @@ pub struct VectorFile {
 impl VectorFile {
     /// The `cases` array.
     pub fn cases(&self) -> &[serde_json::Value] {
-        self.doc["cases"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.doc["cases"].as_array().map(Vec::as_slice).unwrap_or(&[])
     }
 }
 
@@ -27,16 +24,8 @@ pub fn load(path: &Path) -> VectorFile {
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let doc: serde_json::Value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
-    assert_eq!(
-        doc["format_version"],
-        1,
-        "{}: format_version must be 1",
-        path.display()
-    );
-    VectorFile {
-        label: path.display().to_string(),
-        doc,
-    }
+    assert_eq!(doc["format_version"], 1, "{}: format_version must be 1", path.display());
+    VectorFile { label: path.display().to_string(), doc }
 }
 
 /// The repository's `test-vectors/` directory.
@@ -60,21 +49,13 @@ impl Report {
         let mut report = Self::default();
         let path = vectors_dir().join("known-divergences.json");
         if let Ok(text) = std::fs::read_to_string(&path) {
-            let doc: serde_json::Value =
-                serde_json::from_str(&text).expect("known-divergences.json");
+            let doc: serde_json::Value = serde_json::from_str(&text).expect("known-divergences.json");
             for d in doc["divergences"].as_array().into_iter().flatten() {
                 let file = d["file"].as_str().expect("divergence file").to_owned();
                 let case = d["case"].as_str().expect("divergence case").to_owned();
                 let reason = d["reason"].as_str().expect("divergence reason").to_owned();
-                assert!(
-                    !reason.is_empty(),
-                    "divergence {file}/{case} needs a reason"
-                );
-                report
-                    .divergences
-                    .entry(file)
-                    .or_default()
-                    .insert(case, reason);
+                assert!(!reason.is_empty(), "divergence {file}/{case} needs a reason");
+                report.divergences.entry(file).or_default().insert(case, reason);
             }
         }
         report
@@ -82,17 +63,13 @@ impl Report {
 
     /// Records the outcome of one case. `file` is the vector file's name (e.g. `tokens.json`).
     pub fn record(&mut self, file: &str, case: &str, outcome: Result<(), String>) {
-        let known = self
-            .divergences
-            .get(file)
-            .and_then(|m| m.get(case))
-            .is_some();
+        let known = self.divergences.get(file).and_then(|m| m.get(case)).is_some();
         match (outcome, known) {
             (Ok(()), false) => self.passed += 1,
             (Err(_), true) => self.known += 1,
-            (Ok(()), true) => self.failures.push(format!(
-                "{file} / {case}: unexpected success (listed as a known divergence)"
-            )),
+            (Ok(()), true) => self
+                .failures
+                .push(format!("{file} / {case}: unexpected success (listed as a known divergence)")),
             (Err(why), false) => self.failures.push(format!("{file} / {case}: {why}")),
         }
     }
@@ -103,21 +80,10 @@ impl Report {
             eprintln!("FAILED {f}");
         }
         if self.known > 0 {
-            println!(
-                "conformance: {} known divergences (see test-vectors/known-divergences.json)",
-                self.known
-            );
+            println!("conformance: {} known divergences (see test-vectors/known-divergences.json)", self.known);
         }
-        println!(
-            "conformance: {} passed, {} failed",
-            self.passed,
-            self.failures.len()
-        );
-        assert!(
-            self.failures.is_empty(),
-            "{} conformance case(s) failed",
-            self.failures.len()
-        );
+        println!("conformance: {} passed, {} failed", self.passed, self.failures.len());
+        assert!(self.failures.is_empty(), "{} conformance case(s) failed", self.failures.len());
     }
 }
 
