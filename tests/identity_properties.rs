@@ -163,3 +163,56 @@ proptest! {
         let _ = request.parse_response(doc.as_ref());
     }
 }
+
+/// No raw email or phone number (nor its hash) in any `Debug` or `Display` output of the
+/// identity and identity-map types.
+#[test]
+fn debug_and_display_carry_no_dii() {
+    use uid2::operator::identity_map_v2::IdentityMapV2Request;
+    use uid2::operator::identity_map_v3::IdentityMapV3Request;
+
+    let email = "secret.person@example.com";
+    let phone = "+15555550123";
+    let email_hash = identity::hash_email(email).expect("valid");
+    let phone_hash = identity::hash_phone(phone).expect("valid");
+    let forbidden = [
+        email,
+        phone,
+        email_hash.as_str(),
+        phone_hash.as_str(),
+        "secret.person",
+        "5555550123",
+    ];
+
+    let mut input = IdentityMapV3Input::new();
+    input.add_email(email).expect("valid");
+    input.add_phone(phone).expect("valid");
+    let mut outputs = vec![
+        format!("{input:?}"),
+        format!("{email_hash:?}"),
+        format!("{phone_hash:?}"),
+    ];
+    let request: IdentityMapV3Request = input.into_request();
+    outputs.push(format!("{request:?}"));
+    let doc = br#"{"status":"success","body":{"email_hash":[{"u":"U","p":null,"r":1}],"phone_hash":[{"e":"optout"}]}}"#;
+    let response = request.parse_response(doc).expect("parses");
+    outputs.push(format!("{response:?}"));
+    let v2 = IdentityMapV2Request::from_emails([email]).expect("valid");
+    outputs.push(format!("{v2:?}"));
+    for bad in ["x@", "", "+1 555", email] {
+        for e in [
+            identity::hash_email(&format!("{bad}@@")).err(),
+            identity::hash_phone(bad).err(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            outputs.push(format!("{e:?} {e}"));
+        }
+    }
+    for out in &outputs {
+        for f in forbidden {
+            assert!(!out.contains(f), "{out:?} contains DII");
+        }
+    }
+}

@@ -759,6 +759,17 @@ mod tests {
     }
 
     #[test]
+    fn body_is_byte_exact_with_the_envelope_vector() {
+        // envelope.json `request_identity_map_v3` seals exactly these bytes.
+        let mut input = IdentityMapV3Input::new();
+        input.add_email("user@example.com").unwrap();
+        assert_eq!(
+            input.into_request().body(),
+            br#"{"email_hash":["tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="],"phone_hash":[]}"#
+        );
+    }
+
+    #[test]
     fn batches_respect_limits() {
         let mut input = IdentityMapV3Input::new();
         for i in 0..7 {
