@@ -15,6 +15,9 @@
     clippy::arithmetic_side_effects,
     clippy::std_instead_of_core,
     clippy::std_instead_of_alloc,
+    clippy::too_many_arguments,
+    clippy::as_conversions,
+    clippy::cast_possible_truncation,
     reason = "a generator program: failures should stop it"
 )]
 
@@ -97,12 +100,18 @@ impl Default for Spec {
 
 fn build(spec: &Spec) -> String {
     let keys = load(&keyset("UID2"));
-    let mut b = TokenBuilder::new(spec.version, &spec.uid, keys.key(164).unwrap(), keys.key(165).unwrap(), Timestamp::from_millis(spec.generated))
-        .scope(spec.scope)
-        .privacy_bits(spec.privacy_bits)
-        .established(Timestamp::from_millis(spec.established))
-        .generated(Timestamp::from_millis(spec.generated))
-        .expires(Timestamp::from_millis(spec.expires));
+    let mut b = TokenBuilder::new(
+        spec.version,
+        &spec.uid,
+        keys.key(164).unwrap(),
+        keys.key(165).unwrap(),
+        Timestamp::from_millis(spec.generated),
+    )
+    .scope(spec.scope)
+    .privacy_bits(spec.privacy_bits)
+    .established(Timestamp::from_millis(spec.established))
+    .generated(Timestamp::from_millis(spec.generated))
+    .expires(Timestamp::from_millis(spec.expires));
     if let Some(t) = spec.identity_type {
         b = b.identity_type(t);
     }
@@ -114,7 +123,10 @@ fn build(spec: &Spec) -> String {
         TokenVersion::V2 => (0x30..0x40).chain(0x20..0x30).collect(),
         _ => (0x10..0x1c).chain(0x00..0x0c).collect(),
     };
-    b.build(&mut ReplayRandom::new(&random)).unwrap().as_str().to_owned()
+    b.build(&mut ReplayRandom::new(&random))
+        .unwrap()
+        .as_str()
+        .to_owned()
 }
 
 /// What a successful decryption of `spec` reports.
@@ -140,7 +152,17 @@ fn status(s: &str) -> Value {
     json!({ "status": s })
 }
 
-fn case(name: &str, category: &str, description: &str, client: &str, domain: Option<&str>, keyset: Value, now: i64, token: &str, expected: Value) -> Value {
+fn case(
+    name: &str,
+    category: &str,
+    description: &str,
+    client: &str,
+    domain: Option<&str>,
+    keyset: Value,
+    now: i64,
+    token: &str,
+    expected: Value,
+) -> Value {
     json!({
         "name": name, "category": category, "description": description,
         "keyset": keyset, "client_type": client, "domain_or_app_name": domain,
@@ -167,101 +189,543 @@ fn tokens() -> Vec<Value> {
     let mut add = |c: Value| cases.push(c);
 
     // The cross-platform token of the official test suites (specification §17.1).
-    add(case("spec_cross_platform_token", "spec_vectors", "the token that appears in the Java, .NET and Python test suites (legacy client: its 20-year lifetime exceeds every cap)", "legacy", None, uid2.clone(), 1_700_000_000_000,
+    add(case(
+        "spec_cross_platform_token",
+        "spec_vectors",
+        "the token that appears in the Java, .NET and Python test suites (legacy client: its 20-year lifetime exceeds every cap)",
+        "legacy",
+        None,
+        uid2.clone(),
+        1_700_000_000_000,
         "AIAAAACkOqJj9VoxXJNnuX3v-ymceRf8_Av0vA5asOj9YBZJc1kV1vHdmb0AIjlzWnFF-gxIlgXqhRFhPo3iXpugPBl3gv4GKnGkw-Zgm2QqMsDPPLpMCYiWrIUqHPm8hQiq9PuTU-Ba9xecRsSIAN0WCwKLwA_EDVdzmnLJu64dQoeYmuu3u1G2EuTkuMrevmP98tJqSUePKwnfK73-0Zdshw",
-        json!({"status": "SUCCESS", "uid": EMAIL_UID, "established_ms": 1_672_531_261_000i64, "site_id": 9000, "identity_type": "EMAIL", "advertising_token_version": 4, "is_client_side_generated": false, "expiry_ms": 2_303_254_861_000i64})));
+        json!({"status": "SUCCESS", "uid": EMAIL_UID, "established_ms": 1_672_531_261_000i64, "site_id": 9000, "identity_type": "EMAIL", "advertising_token_version": 4, "is_client_side_generated": false, "expiry_ms": 2_303_254_861_000i64}),
+    ));
 
     // Deterministic vectors of the specification (§17.2), verified with the Java SDK.
     let v4 = Spec::default();
     let t4 = build(&v4);
     assert_eq!(t4, SPEC_V4);
-    add(case("spec_vector_1_v4", "spec_vectors", "v4 UID2 email, privacy 0", "bidstream", None, uid2.clone(), NOW, &t4, success(&v4, EMAIL_UID)));
-    let v3 = Spec { version: TokenVersion::V3, ..Spec::default() };
+    add(case(
+        "spec_vector_1_v4",
+        "spec_vectors",
+        "v4 UID2 email, privacy 0",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &t4,
+        success(&v4, EMAIL_UID),
+    ));
+    let v3 = Spec {
+        version: TokenVersion::V3,
+        ..Spec::default()
+    };
     let t3 = build(&v3);
     assert_eq!(t3, SPEC_V3);
-    add(case("spec_vector_2_v3", "spec_vectors", "v3, same content", "bidstream", None, uid2.clone(), NOW, &t3, success(&v3, EMAIL_UID)));
-    let v2 = Spec { version: TokenVersion::V2, ..Spec::default() };
+    add(case(
+        "spec_vector_2_v3",
+        "spec_vectors",
+        "v3, same content",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &t3,
+        success(&v3, EMAIL_UID),
+    ));
+    let v2 = Spec {
+        version: TokenVersion::V2,
+        ..Spec::default()
+    };
     let t2 = build(&v2);
     assert_eq!(t2, SPEC_V2);
-    add(case("spec_vector_3_v2", "spec_vectors", "v2, uid text = email raw UID", "bidstream", None, uid2.clone(), NOW, &t2, success(&v2, EMAIL_UID)));
-    let v2e = Spec { version: TokenVersion::V2, scope: IdentityScope::Euid, ..Spec::default() };
-    add(case("spec_vector_3_v2_euid_client", "spec_vectors", "v2 tokens carry no scope: an EUID client accepts them", "bidstream", None, euid.clone(), NOW, &t2, success(&v2e, EMAIL_UID)));
-    let e4 = Spec { scope: IdentityScope::Euid, uid: PHONE_UID.to_owned(), privacy_bits: 3, ..Spec::default() };
+    add(case(
+        "spec_vector_3_v2",
+        "spec_vectors",
+        "v2, uid text = email raw UID",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &t2,
+        success(&v2, EMAIL_UID),
+    ));
+    let v2e = Spec {
+        version: TokenVersion::V2,
+        scope: IdentityScope::Euid,
+        ..Spec::default()
+    };
+    add(case(
+        "spec_vector_3_v2_euid_client",
+        "spec_vectors",
+        "v2 tokens carry no scope: an EUID client accepts them",
+        "bidstream",
+        None,
+        euid.clone(),
+        NOW,
+        &t2,
+        success(&v2e, EMAIL_UID),
+    ));
+    let e4 = Spec {
+        scope: IdentityScope::Euid,
+        uid: PHONE_UID.to_owned(),
+        privacy_bits: 3,
+        ..Spec::default()
+    };
     let te4 = build(&e4);
     assert_eq!(te4, SPEC_V4_EUID_PHONE);
-    add(case("spec_vector_4_euid_phone_sharing", "spec_vectors", "v4 EUID phone, client-side generated, sharing client: no domain check", "sharing", None, euid.clone(), NOW, &te4, success(&e4, PHONE_UID)));
-    add(case("spec_vector_4_euid_phone_bidstream_upper_case_domain", "spec_vectors", "domain check ignores ASCII case", "bidstream", Some("EXAMPLE.com"), euid.clone(), NOW, &te4, success(&e4, PHONE_UID)));
-    add(case("spec_vector_4_euid_phone_bidstream_no_domain", "spec_vectors", "client-side generated token without a domain", "bidstream", None, euid.clone(), NOW, &te4,
-        json!({"status": "DOMAIN_OR_APP_NAME_CHECK_FAILED", "site_id": 9000, "is_client_side_generated": true, "identity_type": "PHONE", "advertising_token_version": 4, "expiry_ms": EXPIRES})));
-    add(case("spec_vector_4_uid2_client", "spec_vectors", "EUID token on a UID2 client", "bidstream", Some("example.com"), uid2.clone(), NOW, &te4, status("INVALID_IDENTITY_SCOPE")));
-    let p4 = Spec { uid: PHONE_UID.to_owned(), privacy_bits: 4, ..Spec::default() };
+    add(case(
+        "spec_vector_4_euid_phone_sharing",
+        "spec_vectors",
+        "v4 EUID phone, client-side generated, sharing client: no domain check",
+        "sharing",
+        None,
+        euid.clone(),
+        NOW,
+        &te4,
+        success(&e4, PHONE_UID),
+    ));
+    add(case(
+        "spec_vector_4_euid_phone_bidstream_upper_case_domain",
+        "spec_vectors",
+        "domain check ignores ASCII case",
+        "bidstream",
+        Some("EXAMPLE.com"),
+        euid.clone(),
+        NOW,
+        &te4,
+        success(&e4, PHONE_UID),
+    ));
+    add(case(
+        "spec_vector_4_euid_phone_bidstream_no_domain",
+        "spec_vectors",
+        "client-side generated token without a domain",
+        "bidstream",
+        None,
+        euid.clone(),
+        NOW,
+        &te4,
+        json!({"status": "DOMAIN_OR_APP_NAME_CHECK_FAILED", "site_id": 9000, "is_client_side_generated": true, "identity_type": "PHONE", "advertising_token_version": 4, "expiry_ms": EXPIRES}),
+    ));
+    add(case(
+        "spec_vector_4_uid2_client",
+        "spec_vectors",
+        "EUID token on a UID2 client",
+        "bidstream",
+        Some("example.com"),
+        uid2.clone(),
+        NOW,
+        &te4,
+        status("INVALID_IDENTITY_SCOPE"),
+    ));
+    let p4 = Spec {
+        uid: PHONE_UID.to_owned(),
+        privacy_bits: 4,
+        ..Spec::default()
+    };
     assert_eq!(build(&p4), SPEC_V4_OPTED_OUT);
-    add(case("spec_vector_5_opted_out_bit", "privacy_bits", "privacy bit 2 alone: SUCCESS (Java), not client-side generated", "bidstream", None, uid2.clone(), NOW, &build(&p4), success(&p4, PHONE_UID)));
+    add(case(
+        "spec_vector_5_opted_out_bit",
+        "privacy_bits",
+        "privacy bit 2 alone: SUCCESS (Java), not client-side generated",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &build(&p4),
+        success(&p4, PHONE_UID),
+    ));
 
     // Length limits: tokens of 500+ characters, raw UIDs of 100+ characters.
-    for (name, version, bytes) in [("v4_raw_uid_100_chars", TokenVersion::V4, 75), ("v4_token_508_chars", TokenVersion::V4, 250), ("v3_token_508_chars", TokenVersion::V3, 250), ("v4_token_1024_chars_longest_accepted", TokenVersion::V4, 637)] {
-        let s = Spec { version, uid: uid_of(bytes), ..Spec::default() };
+    for (name, version, bytes) in [
+        ("v4_raw_uid_100_chars", TokenVersion::V4, 75),
+        ("v4_token_508_chars", TokenVersion::V4, 250),
+        ("v3_token_508_chars", TokenVersion::V3, 250),
+        (
+            "v4_token_1024_chars_longest_accepted",
+            TokenVersion::V4,
+            637,
+        ),
+    ] {
+        let s = Spec {
+            version,
+            uid: uid_of(bytes),
+            ..Spec::default()
+        };
         let t = build(&s);
-        add(case(name, "length", &format!("{} characters carrying a {}-character raw UID", t.len(), s.uid.len()), "bidstream", None, uid2.clone(), NOW, &t, success(&s, &s.uid)));
+        add(case(
+            name,
+            "length",
+            &format!(
+                "{} characters carrying a {}-character raw UID",
+                t.len(),
+                s.uid.len()
+            ),
+            "bidstream",
+            None,
+            uid2.clone(),
+            NOW,
+            &t,
+            success(&s, &s.uid),
+        ));
     }
-    let longest = build(&Spec { uid: uid_of(637), ..Spec::default() });
+    let longest = build(&Spec {
+        uid: uid_of(637),
+        ..Spec::default()
+    });
     assert_eq!(longest.len(), 1024);
-    add(case("v4_token_over_1024_chars", "length", "longer than the 1024-character limit: rejected before decoding", "bidstream", None, uid2.clone(), NOW, &format!("{longest}AAAA"), status("INVALID_PAYLOAD")));
-    for (name, chars) in [("v2_raw_uid_text_100_chars", 100), ("v2_raw_uid_text_300_chars", 300)] {
-        let s = Spec { version: TokenVersion::V2, uid: "u".repeat(chars), ..Spec::default() };
+    add(case(
+        "v4_token_over_1024_chars",
+        "length",
+        "longer than the 1024-character limit: rejected before decoding",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &format!("{longest}AAAA"),
+        status("INVALID_PAYLOAD"),
+    ));
+    for (name, chars) in [
+        ("v2_raw_uid_text_100_chars", 100),
+        ("v2_raw_uid_text_300_chars", 300),
+    ] {
+        let s = Spec {
+            version: TokenVersion::V2,
+            uid: "u".repeat(chars),
+            ..Spec::default()
+        };
         let t = build(&s);
-        add(case(name, "length", &format!("v2 token of {} characters", t.len()), "bidstream", None, uid2.clone(), NOW, &t, success(&s, &s.uid)));
+        add(case(
+            name,
+            "length",
+            &format!("v2 token of {} characters", t.len()),
+            "bidstream",
+            None,
+            uid2.clone(),
+            NOW,
+            &t,
+            success(&s, &s.uid),
+        ));
     }
 
     // Encoding (specification §19).
-    add(case("v4_reencoded_standard_padded", "encoding", "v4 bytes in standard base64 with padding still decrypt", "bidstream", None, uid2.clone(), NOW, &url_to_std(&t4), success(&v4, EMAIL_UID)));
-    add(case("v4_url_with_padding", "encoding", "v4 with == appended", "bidstream", None, uid2.clone(), NOW, &format!("{t4}=="), success(&v4, EMAIL_UID)));
-    add(case("v3_in_url_alphabet", "encoding", "v3 must be standard base64", "bidstream", None, uid2.clone(), NOW, &std_to_url(&t3), status("INVALID_PAYLOAD")));
-    add(case("v3_padding_stripped", "encoding", "missing padding is accepted (Java)", "bidstream", None, uid2.clone(), NOW, t3.trim_end_matches('='), success(&v3, EMAIL_UID)));
-    add(case("v2_padding_stripped", "encoding", "missing padding is accepted (Java)", "bidstream", None, uid2.clone(), NOW, t2.trim_end_matches('='), success(&v2, EMAIL_UID)));
-    add(case("v4_trailing_newline", "encoding", "whitespace is not base64", "bidstream", None, uid2.clone(), NOW, &format!("{t4}\n"), status("INVALID_PAYLOAD")));
-    add(case("v4_trailing_space", "encoding", "whitespace is not base64", "bidstream", None, uid2.clone(), NOW, &format!("{t4} "), status("INVALID_PAYLOAD")));
-    add(case("three_chars_no_keyset", "keyset_state", "client state is checked before the format", "bidstream", None, Value::Null, NOW, "AAA", status("NOT_INITIALIZED")));
-    add(case("v2_header_only", "encoding", "AgAA decodes to 3 bytes", "bidstream", None, uid2.clone(), NOW, "AgAA", status("INVALID_PAYLOAD")));
-    add(case("v4_standard_no_padding_mixed", "encoding", "v4 with both alphabets mixed", "bidstream", None, uid2.clone(), NOW, &STANDARD_NO_PAD.encode(URL_SAFE_NO_PAD.decode(&t4).unwrap()), success(&v4, EMAIL_UID)));
+    add(case(
+        "v4_reencoded_standard_padded",
+        "encoding",
+        "v4 bytes in standard base64 with padding still decrypt",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &url_to_std(&t4),
+        success(&v4, EMAIL_UID),
+    ));
+    add(case(
+        "v4_url_with_padding",
+        "encoding",
+        "v4 with == appended",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &format!("{t4}=="),
+        success(&v4, EMAIL_UID),
+    ));
+    add(case(
+        "v3_in_url_alphabet",
+        "encoding",
+        "v3 must be standard base64",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &std_to_url(&t3),
+        status("INVALID_PAYLOAD"),
+    ));
+    add(case(
+        "v3_padding_stripped",
+        "encoding",
+        "missing padding is accepted (Java)",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        t3.trim_end_matches('='),
+        success(&v3, EMAIL_UID),
+    ));
+    add(case(
+        "v2_padding_stripped",
+        "encoding",
+        "missing padding is accepted (Java)",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        t2.trim_end_matches('='),
+        success(&v2, EMAIL_UID),
+    ));
+    add(case(
+        "v4_trailing_newline",
+        "encoding",
+        "whitespace is not base64",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &format!("{t4}\n"),
+        status("INVALID_PAYLOAD"),
+    ));
+    add(case(
+        "v4_trailing_space",
+        "encoding",
+        "whitespace is not base64",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &format!("{t4} "),
+        status("INVALID_PAYLOAD"),
+    ));
+    add(case(
+        "three_chars_no_keyset",
+        "keyset_state",
+        "client state is checked before the format",
+        "bidstream",
+        None,
+        Value::Null,
+        NOW,
+        "AAA",
+        status("NOT_INITIALIZED"),
+    ));
+    add(case(
+        "v2_header_only",
+        "encoding",
+        "AgAA decodes to 3 bytes",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        "AgAA",
+        status("INVALID_PAYLOAD"),
+    ));
+    add(case(
+        "v4_standard_no_padding_mixed",
+        "encoding",
+        "v4 with both alphabets mixed",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &STANDARD_NO_PAD.encode(URL_SAFE_NO_PAD.decode(&t4).unwrap()),
+        success(&v4, EMAIL_UID),
+    ));
 
     // Payload contents.
-    for (name, prefix, t) in [("prefix_0x00_is_uid2_email", 0x00u8, "EMAIL"), ("prefix_0xe3_is_uid2_email", 0xe3, "EMAIL"), ("prefix_0x08_is_phone", 0x08, "PHONE")] {
-        let s = Spec { prefix: Some(prefix), identity_type: Some(if t == "PHONE" { IdentityType::Phone } else { IdentityType::Email }), ..Spec::default() };
-        add(case(name, "payload", "readers ignore the reserved prefix bits; any non-zero type is phone", "bidstream", None, uid2.clone(), NOW, &build(&s), success(&s, EMAIL_UID)));
+    for (name, prefix, t) in [
+        ("prefix_0x00_is_uid2_email", 0x00u8, "EMAIL"),
+        ("prefix_0xe3_is_uid2_email", 0xe3, "EMAIL"),
+        ("prefix_0x08_is_phone", 0x08, "PHONE"),
+    ] {
+        let s = Spec {
+            prefix: Some(prefix),
+            identity_type: Some(if t == "PHONE" {
+                IdentityType::Phone
+            } else {
+                IdentityType::Email
+            }),
+            ..Spec::default()
+        };
+        add(case(
+            name,
+            "payload",
+            "readers ignore the reserved prefix bits; any non-zero type is phone",
+            "bidstream",
+            None,
+            uid2.clone(),
+            NOW,
+            &build(&s),
+            success(&s, EMAIL_UID),
+        ));
     }
-    for (name, bytes, text) in [("v4_empty_raw_uid", 0usize, ""), ("v4_one_byte_raw_uid", 1, "AQ==")] {
-        let s = Spec { uid: STANDARD.encode(vec![1u8; bytes]), ..Spec::default() };
-        add(case(name, "payload", "the raw UID is every byte after the site header", "bidstream", None, uid2.clone(), NOW, &build(&s), success(&s, text)));
+    for (name, bytes, text) in [
+        ("v4_empty_raw_uid", 0usize, ""),
+        ("v4_one_byte_raw_uid", 1, "AQ=="),
+    ] {
+        let s = Spec {
+            uid: STANDARD.encode(vec![1u8; bytes]),
+            ..Spec::default()
+        };
+        add(case(
+            name,
+            "payload",
+            "the raw UID is every byte after the site header",
+            "bidstream",
+            None,
+            uid2.clone(),
+            NOW,
+            &build(&s),
+            success(&s, text),
+        ));
     }
-    let s = Spec { version: TokenVersion::V2, uid: String::new(), ..Spec::default() };
-    add(case("v2_empty_uid", "payload", "v2 with a zero-length uid", "bidstream", None, uid2.clone(), NOW, &build(&s), success(&s, "")));
-    let s = Spec { privacy_bits: u32::MAX, ..Spec::default() };
-    add(case("privacy_bits_all_set", "privacy_bits", "bit 31 set must not break parsing", "bidstream", Some("example.org"), uid2.clone(), NOW, &build(&s), success(&s, EMAIL_UID)));
-    let s = Spec { version: TokenVersion::V2, privacy_bits: 2, ..Spec::default() };
-    add(case("v2_cstg_bad_domain", "domain_check", "v2 tokens have the client-side generated bit too", "bidstream", Some("example.net"), uid2.clone(), NOW, &build(&s),
-        json!({"status": "DOMAIN_OR_APP_NAME_CHECK_FAILED", "site_id": 9000, "is_client_side_generated": true, "advertising_token_version": 2, "expiry_ms": EXPIRES})));
-    let s = Spec { privacy_bits: 2, ..Spec::default() };
-    add(case("legacy_cstg_with_bad_domain", "domain_check", "a legacy client checks the domain when one is supplied", "legacy", Some("example.net"), uid2.clone(), NOW, &build(&s),
-        json!({"status": "DOMAIN_OR_APP_NAME_CHECK_FAILED", "site_id": 9000, "is_client_side_generated": true})));
-    add(case("cstg_app_name_case_insensitive", "domain_check", "app names compare ignoring ASCII case", "bidstream", Some("COM.123.game.app.ANDROID"), uid2.clone(), NOW, &build(&s), success(&s, EMAIL_UID)));
-    let bad = Spec { privacy_bits: 2, expires: NOW - 1, ..Spec::default() };
-    add(case("cstg_expired_and_bad_domain", "domain_check", "expiry is checked before the domain", "bidstream", Some("foo.com"), uid2.clone(), NOW, &build(&bad),
-        json!({"status": "EXPIRED_TOKEN", "expiry_ms": NOW - 1, "advertising_token_version": 4, "identity_type": "EMAIL"})));
+    let s = Spec {
+        version: TokenVersion::V2,
+        uid: String::new(),
+        ..Spec::default()
+    };
+    add(case(
+        "v2_empty_uid",
+        "payload",
+        "v2 with a zero-length uid",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &build(&s),
+        success(&s, ""),
+    ));
+    let s = Spec {
+        privacy_bits: u32::MAX,
+        ..Spec::default()
+    };
+    add(case(
+        "privacy_bits_all_set",
+        "privacy_bits",
+        "bit 31 set must not break parsing",
+        "bidstream",
+        Some("example.org"),
+        uid2.clone(),
+        NOW,
+        &build(&s),
+        success(&s, EMAIL_UID),
+    ));
+    let s = Spec {
+        version: TokenVersion::V2,
+        privacy_bits: 2,
+        ..Spec::default()
+    };
+    add(case(
+        "v2_cstg_bad_domain",
+        "domain_check",
+        "v2 tokens have the client-side generated bit too",
+        "bidstream",
+        Some("example.net"),
+        uid2.clone(),
+        NOW,
+        &build(&s),
+        json!({"status": "DOMAIN_OR_APP_NAME_CHECK_FAILED", "site_id": 9000, "is_client_side_generated": true, "advertising_token_version": 2, "expiry_ms": EXPIRES}),
+    ));
+    let s = Spec {
+        privacy_bits: 2,
+        ..Spec::default()
+    };
+    add(case(
+        "legacy_cstg_with_bad_domain",
+        "domain_check",
+        "a legacy client checks the domain when one is supplied",
+        "legacy",
+        Some("example.net"),
+        uid2.clone(),
+        NOW,
+        &build(&s),
+        json!({"status": "DOMAIN_OR_APP_NAME_CHECK_FAILED", "site_id": 9000, "is_client_side_generated": true}),
+    ));
+    add(case(
+        "cstg_app_name_case_insensitive",
+        "domain_check",
+        "app names compare ignoring ASCII case",
+        "bidstream",
+        Some("COM.123.game.app.ANDROID"),
+        uid2.clone(),
+        NOW,
+        &build(&s),
+        success(&s, EMAIL_UID),
+    ));
+    let bad = Spec {
+        privacy_bits: 2,
+        expires: NOW - 1,
+        ..Spec::default()
+    };
+    add(case(
+        "cstg_expired_and_bad_domain",
+        "domain_check",
+        "expiry is checked before the domain",
+        "bidstream",
+        Some("foo.com"),
+        uid2.clone(),
+        NOW,
+        &build(&bad),
+        json!({"status": "EXPIRED_TOKEN", "expiry_ms": NOW - 1, "advertising_token_version": 4, "identity_type": "EMAIL"}),
+    ));
 
     // Lifetime and clock skew, floored to whole seconds (Java).
-    for (name, extra_ms, want) in [("lifetime_cap_plus_999ms", 999i64, "SUCCESS"), ("lifetime_cap_plus_1000ms", 1000, "INVALID_TOKEN_LIFETIME")] {
-        let s = Spec { generated: NOW - 1000, expires: NOW - 1000 + 3 * DAY_S * 1000 + extra_ms, ..Spec::default() };
-        let expected = if want == "SUCCESS" { success(&s, EMAIL_UID) } else { json!({"status": want, "expiry_ms": s.expires, "advertising_token_version": 4, "identity_type": "EMAIL"}) };
-        add(case(name, "lifetime", "the lifetime is compared in whole seconds, rounded down", "bidstream", None, uid2.clone(), NOW, &build(&s), expected));
+    for (name, extra_ms, want) in [
+        ("lifetime_cap_plus_999ms", 999i64, "SUCCESS"),
+        ("lifetime_cap_plus_1000ms", 1000, "INVALID_TOKEN_LIFETIME"),
+    ] {
+        let s = Spec {
+            generated: NOW - 1000,
+            expires: NOW - 1000 + 3 * DAY_S * 1000 + extra_ms,
+            ..Spec::default()
+        };
+        let expected = if want == "SUCCESS" {
+            success(&s, EMAIL_UID)
+        } else {
+            json!({"status": want, "expiry_ms": s.expires, "advertising_token_version": 4, "identity_type": "EMAIL"})
+        };
+        add(case(
+            name,
+            "lifetime",
+            "the lifetime is compared in whole seconds, rounded down",
+            "bidstream",
+            None,
+            uid2.clone(),
+            NOW,
+            &build(&s),
+            expected,
+        ));
     }
-    for (name, ahead_ms, want) in [("skew_1800_999s", 1_800_999i64, "SUCCESS"), ("skew_1801s", 1_801_000, "INVALID_TOKEN_LIFETIME")] {
-        let s = Spec { generated: NOW + ahead_ms, expires: NOW + ahead_ms + 3_600_000, ..Spec::default() };
-        let expected = if want == "SUCCESS" { success(&s, EMAIL_UID) } else { status(want) };
-        add(case(name, "clock_skew", "the skew is compared in whole seconds, rounded down", "bidstream", None, uid2.clone(), NOW, &build(&s), expected));
+    for (name, ahead_ms, want) in [
+        ("skew_1800_999s", 1_800_999i64, "SUCCESS"),
+        ("skew_1801s", 1_801_000, "INVALID_TOKEN_LIFETIME"),
+    ] {
+        let s = Spec {
+            generated: NOW + ahead_ms,
+            expires: NOW + ahead_ms + 3_600_000,
+            ..Spec::default()
+        };
+        let expected = if want == "SUCCESS" {
+            success(&s, EMAIL_UID)
+        } else {
+            status(want)
+        };
+        add(case(
+            name,
+            "clock_skew",
+            "the skew is compared in whole seconds, rounded down",
+            "bidstream",
+            None,
+            uid2.clone(),
+            NOW,
+            &build(&s),
+            expected,
+        ));
     }
-    let s = Spec { version: TokenVersion::V2, expires: NOW + 3 * DAY_S * 1000 + 999, ..Spec::default() };
-    add(case("v2_remaining_lifetime_plus_999ms", "lifetime", "v2 checks the remaining lifetime, floored", "bidstream", None, uid2.clone(), NOW, &build(&s), success(&s, EMAIL_UID)));
+    let s = Spec {
+        version: TokenVersion::V2,
+        expires: NOW + 3 * DAY_S * 1000 + 999,
+        ..Spec::default()
+    };
+    add(case(
+        "v2_remaining_lifetime_plus_999ms",
+        "lifetime",
+        "v2 checks the remaining lifetime, floored",
+        "bidstream",
+        None,
+        uid2.clone(),
+        NOW,
+        &build(&s),
+        success(&s, EMAIL_UID),
+    ));
     cases
 }
 
@@ -293,14 +757,67 @@ fn sharing() -> Vec<Value> {
     let mut short_lived = sender.clone();
     short_lived["token_expiry_seconds"] = json!(2);
     for (name, description, keyset, uid, expected, checks) in [
-        ("raw_uid_96_bytes", "the longest raw UID sharing encryption accepts", sender.clone(), long.clone(), "SUCCESS", vec![check("round_trip", &sender, now, ok(&long))]),
-        ("raw_uid_97_bytes", "longer raw UIDs are refused", sender.clone(), uid_of(97), "ENCRYPTION_FAILURE", vec![]),
-        ("raw_uid_empty", "an empty raw UID is refused", sender.clone(), String::new(), "ENCRYPTION_FAILURE", vec![]),
-        ("raw_uid_not_base64", "a raw UID that is not base64 is refused", sender.clone(), "not base64!".to_owned(), "ENCRYPTION_FAILURE", vec![]),
-        ("token_expiry_2s", "token_expiry_seconds = 2", short_lived.clone(), EMAIL_UID.to_owned(), "SUCCESS",
-            vec![check("after_1s", &short_lived, now + 1000, ok(EMAIL_UID)), check("after_3s", &short_lived, now + 3000, json!({"status": "EXPIRED_TOKEN"}))]),
-        ("phone_raw_uid", "a raw UID starting with B is tagged phone", sender.clone(), "BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ".to_owned(), "SUCCESS",
-            vec![check("round_trip", &sender, now, json!({"status": "SUCCESS", "uid": "BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ", "identity_type": "PHONE"}))]),
+        (
+            "raw_uid_96_bytes",
+            "the longest raw UID sharing encryption accepts",
+            sender.clone(),
+            long.clone(),
+            "SUCCESS",
+            vec![check("round_trip", &sender, now, ok(&long))],
+        ),
+        (
+            "raw_uid_97_bytes",
+            "longer raw UIDs are refused",
+            sender.clone(),
+            uid_of(97),
+            "ENCRYPTION_FAILURE",
+            vec![],
+        ),
+        (
+            "raw_uid_empty",
+            "an empty raw UID is refused",
+            sender.clone(),
+            String::new(),
+            "ENCRYPTION_FAILURE",
+            vec![],
+        ),
+        (
+            "raw_uid_not_base64",
+            "a raw UID that is not base64 is refused",
+            sender.clone(),
+            "not base64!".to_owned(),
+            "ENCRYPTION_FAILURE",
+            vec![],
+        ),
+        (
+            "token_expiry_2s",
+            "token_expiry_seconds = 2",
+            short_lived.clone(),
+            EMAIL_UID.to_owned(),
+            "SUCCESS",
+            vec![
+                check("after_1s", &short_lived, now + 1000, ok(EMAIL_UID)),
+                check(
+                    "after_3s",
+                    &short_lived,
+                    now + 3000,
+                    json!({"status": "EXPIRED_TOKEN"}),
+                ),
+            ],
+        ),
+        (
+            "phone_raw_uid",
+            "a raw UID starting with B is tagged phone",
+            sender.clone(),
+            "BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ".to_owned(),
+            "SUCCESS",
+            vec![check(
+                "round_trip",
+                &sender,
+                now,
+                json!({"status": "SUCCESS", "uid": "BEOGxroPLdcY7LrSiwjY52+X05V0ryELpJmoWAyXiwbZ", "identity_type": "PHONE"}),
+            )],
+        ),
     ] {
         cases.push(json!({
             "name": name, "category": "encrypt", "description": description, "keyset": keyset,
@@ -318,12 +835,22 @@ fn write(name: &str, description: &str, cases: Vec<Value>) {
         "description": description,
         "cases": cases,
     });
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-vectors").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-vectors")
+        .join(name);
     std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
     println!("wrote {}", path.display());
 }
 
 fn main() {
-    write("tokens_extra.json", "Token decryption cases the imported set lacks: the token specification's Java-verified vectors, 500+ character tokens, 100+ character raw UIDs, the 1024-character limit, encoding and payload edge cases, and whole-second lifetime and skew checks.", tokens());
-    write("sharing_extra.json", "Sharing-encryption cases the imported set lacks: the specification's Java-verified sharing vector, raw UID length limits and short token lifetimes.", sharing());
+    write(
+        "tokens_extra.json",
+        "Token decryption cases the imported set lacks: the token specification's Java-verified vectors, 500+ character tokens, 100+ character raw UIDs, the 1024-character limit, encoding and payload edge cases, and whole-second lifetime and skew checks.",
+        tokens(),
+    );
+    write(
+        "sharing_extra.json",
+        "Sharing-encryption cases the imported set lacks: the specification's Java-verified sharing vector, raw UID length limits and short token lifetimes.",
+        sharing(),
+    );
 }

@@ -32,11 +32,17 @@ fn forms(secret: &[u8]) -> Vec<String> {
 fn assert_clean(what: &str, text: &str, secrets: &[Vec<u8>], dii: &[&str]) {
     for s in secrets {
         for form in forms(s) {
-            assert!(!text.contains(&form), "{what} prints a secret ({form}): {text}");
+            assert!(
+                !text.contains(&form),
+                "{what} prints a secret ({form}): {text}"
+            );
         }
     }
     for d in dii {
-        assert!(!text.to_lowercase().contains(&d.to_lowercase()), "{what} prints personal data: {text}");
+        assert!(
+            !text.to_lowercase().contains(&d.to_lowercase()),
+            "{what} prints personal data: {text}"
+        );
     }
 }
 
@@ -50,7 +56,9 @@ fn keys() -> KeySet {
 
 #[test]
 fn key_material_is_redacted() {
-    let secret = base64::engine::general_purpose::STANDARD.decode(KEY_SECRET_B64).unwrap();
+    let secret = base64::engine::general_purpose::STANDARD
+        .decode(KEY_SECRET_B64)
+        .unwrap();
     let keys = keys();
     let key: &Key = keys.key(1).unwrap();
     let own = Secret::new([0x5a; 32]);
@@ -84,11 +92,15 @@ fn key_material_is_redacted() {
 
 #[test]
 fn key_set_errors_name_fields_not_values() {
-    let doc = format!(r#"{{"body":{{"keys":[{{"id":1,"created":1,"activates":1,"expires":2,"secret":"{KEY_SECRET_B64}x"}}]}}}}"#);
+    let doc = format!(
+        r#"{{"body":{{"keys":[{{"id":1,"created":1,"activates":1,"expires":2,"secret":"{KEY_SECRET_B64}x"}}]}}}}"#
+    );
     let err = KeySet::parse(doc.as_bytes()).unwrap_err();
-    let secret = base64::engine::general_purpose::STANDARD.decode(KEY_SECRET_B64).unwrap();
+    let secret = base64::engine::general_purpose::STANDARD
+        .decode(KEY_SECRET_B64)
+        .unwrap();
     for text in [format!("{err:?}"), err.to_string()] {
-        assert_clean("KeySetError", &text, &[secret.clone()], &[]);
+        assert_clean("KeySetError", &text, std::slice::from_ref(&secret), &[]);
         assert!(!text.contains(KEY_SECRET_B64));
         assert!(text.contains("secret"), "the error names the field: {text}");
     }
@@ -97,7 +109,10 @@ fn key_set_errors_name_fields_not_values() {
 #[test]
 fn identity_errors_hold_no_dii() {
     for input in [EMAIL, "not an email @@", PHONE, "+1 234"] {
-        for result in [uid2::identity::hash_email(input).map(|h| h.as_str().to_owned()), uid2::identity::hash_phone(input).map(|h| h.as_str().to_owned())] {
+        for result in [
+            uid2::identity::hash_email(input).map(|h| h.as_str().to_owned()),
+            uid2::identity::hash_phone(input).map(|h| h.as_str().to_owned()),
+        ] {
             let text = match &result {
                 Ok(hash) => format!("{hash:?}"),
                 Err(e) => format!("{e:?} {e}"),
@@ -111,11 +126,16 @@ fn identity_errors_hold_no_dii() {
 fn gigya_credentials_are_redacted() {
     use uid2::gigya::{Credentials, GigyaSecret};
     let secret_b64 = "UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx";
-    let secret_bytes = base64::engine::general_purpose::STANDARD.decode(secret_b64).unwrap();
+    let secret_bytes = base64::engine::general_purpose::STANDARD
+        .decode(secret_b64)
+        .unwrap();
     let secret = GigyaSecret::from_base64(secret_b64).unwrap();
     let creds = Credentials::partner_secret("3_api", GigyaSecret::from_base64(secret_b64).unwrap());
-    for (what, text) in [("GigyaSecret", format!("{secret:?}")), ("Credentials", format!("{creds:?}"))] {
-        assert_clean(what, &text, &[secret_bytes.clone()], &[]);
+    for (what, text) in [
+        ("GigyaSecret", format!("{secret:?}")),
+        ("Credentials", format!("{creds:?}")),
+    ] {
+        assert_clean(what, &text, std::slice::from_ref(&secret_bytes), &[]);
         assert!(!text.contains(secret_b64), "{what} prints the secret text");
     }
 }

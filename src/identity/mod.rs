@@ -11,7 +11,7 @@
 //! | validate / copy a phone number | [`validate_phone`], [`normalize_phone`] | no |
 //! | normalize and hash | [`hash_email`], [`hash_phone`] → [`HashedIdentity`] | no |
 //! | accept a caller's hash | [`hashed_email`], [`hashed_phone`] → [`HashedIdentity`] | no |
-//! | the same, returning `String` | [`normalized_email`], [`normalized_phone`] (`alloc`) | yes |
+//! | the same, returning `String` | `normalized_email`, `normalized_phone` (`alloc`) | yes |
 //!
 //! Raw emails and phone numbers never appear in an error, and [`HashedIdentity`] does not print
 //! its hash in `Debug`.

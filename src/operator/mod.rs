@@ -1,13 +1,31 @@
 //! Operator API messages: request builders paired with response readers.
 //!
-//! Each endpoint module builds the request (path, headers, body) and returns a `#[must_use]`
-//! pending value; feed the HTTP status, `Content-Type` and body of the reply to that value's
-//! `open` method. Time (`now`) and randomness come from the caller.
+//! Requests are built as bytes (plaintext JSON for the v2 envelope, see [`crate::envelope`]);
+//! responses are read from the operator's reply. Time (`now`) and randomness come from the
+//! caller; nothing here performs I/O or reads a clock.
+//!
+//! | endpoint | module | feature |
+//! | --- | --- | --- |
+//! | `POST /v2/token/generate` | [`token_generate`] | `alloc` |
+//! | `POST /v2/token/refresh` | [`token_refresh`] | `alloc` |
+//! | `POST /v3/identity/map` | [`identity_map_v3`] | `alloc` |
+//! | `POST /v2/identity/map` (deprecated) | [`identity_map_v2`] | `alloc` |
+//! | `POST /v2/identity/buckets` (deprecated) | [`salt_buckets`] | request: none; response: `alloc` |
+//! | `POST /v2/optout/status` | [`optout_status`] | `alloc` |
 
+#[cfg(feature = "alloc")]
+pub mod identity_map_v2;
+#[cfg(feature = "alloc")]
+pub mod identity_map_v3;
 #[cfg(feature = "alloc")]
 pub mod identity_tokens;
 #[cfg(feature = "alloc")]
+mod map_document;
+#[cfg(feature = "alloc")]
+pub mod optout_status;
+#[cfg(feature = "alloc")]
 pub mod response;
+pub mod salt_buckets;
 #[cfg(feature = "alloc")]
 pub mod token_generate;
 #[cfg(feature = "alloc")]

@@ -91,8 +91,7 @@ fn run_file(report: &mut Report, file: &VectorFile, file_key: &str) {
     }
 }
 
-#[test]
-fn conformance() {
+fn main() {
     let mut report = Report::new();
     let root = report::vectors_dir();
     let imported = root.join("uid2-client-python-2.9.0");
