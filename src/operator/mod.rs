@@ -12,6 +12,7 @@
 //! | `POST /v2/identity/map` (deprecated) | [`identity_map_v2`] | `alloc` |
 //! | `POST /v2/identity/buckets` (deprecated) | [`salt_buckets`] | request: none; response: `alloc` |
 //! | `POST /v2/optout/status` | [`optout_status`] | `alloc` |
+//! | `POST /v2/key/bidstream`, `/v2/key/sharing` | [`key_refresh`] (state machine) | `alloc` |
 
 #[cfg(feature = "alloc")]
 pub mod identity_map_v2;
@@ -19,6 +20,8 @@ pub mod identity_map_v2;
 pub mod identity_map_v3;
 #[cfg(feature = "alloc")]
 pub mod identity_tokens;
+#[cfg(feature = "alloc")]
+pub mod key_refresh;
 #[cfg(feature = "alloc")]
 mod map_document;
 #[cfg(feature = "alloc")]
