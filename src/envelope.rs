@@ -282,6 +282,28 @@ impl Credentials {
     pub const fn secret(&self) -> &ClientSecret {
         &self.secret
     }
+
+    /// Seals `payload` for `path` into `out` (see [`seal_request`]) and describes the request to
+    /// send, borrowing the body from `out`. The allocation-free counterpart of `seal`.
+    ///
+    /// # Errors
+    /// As [`seal_request`].
+    pub fn seal_into<'a>(
+        &'a self,
+        path: &'static str,
+        payload: &[u8],
+        encoding: BodyEncoding,
+        now: Timestamp,
+        rng: &mut impl SecureRandom,
+        out: &'a mut [u8],
+    ) -> Result<(OperatorRequest<'a>, PendingResponse), EnvelopeError> {
+        let (len, pending) = seal_request(&self.secret, now, rng, payload, encoding, out)?;
+        let body = out
+            .get(..len)
+            .ok_or(EnvelopeError::BufferTooSmall { required: len })?;
+        let request = OperatorRequest::new(path, Some(&self.api_key), encoding, body);
+        Ok((request, pending))
+    }
 }
 
 /// The key that protects a `/v2/token/refresh` reply (`refresh_response_key` in the identity).
@@ -784,7 +806,8 @@ fn base64_encode_in_place(buf: &mut [u8], binary_len: usize) -> Option<()> {
 /// The request nonce and key an operator reply must match. Only this value can open the reply.
 ///
 /// Returned by [`seal_request`] (and the request builders built on it); consumed by
-/// [`PendingResponse::open`]. It is not `Clone`: each reply is opened once.
+/// [`PendingResponse::open`]. It is not `Clone`: each reply is opened once. It keeps its own
+/// copy of the client secret (zeroized on drop), so it does not borrow the credentials.
 #[must_use = "the pending response is the only way to open and check the operator's reply"]
 pub struct PendingResponse {
     secret: ClientSecret,
@@ -1784,6 +1807,32 @@ mod tests {
             base64_decode_in_place(&mut text),
             Err(ResponseError::InvalidBase64)
         );
+    }
+
+    #[test]
+    fn credentials_seal_into_describes_the_request() {
+        let creds = Credentials::from_strings("UID2-C-L-1-key", SECRET).unwrap();
+        let mut out = [0u8; 128];
+        let (req, _pending) = creds
+            .seal_into(
+                "/v2/key/sharing",
+                b"",
+                BodyEncoding::Text,
+                NOW,
+                &mut ReplayRandom::new(&IV_NONCE),
+                &mut out,
+            )
+            .unwrap();
+        assert_eq!(
+            req.body(),
+            b"Acw8ysqYieqzgA54fifdV1TB6V+da8p/AFc8Ju/o0iuqwrKKPacJn6xpUAU+"
+        );
+        let names: Vec<&str> = req.headers().map(|h| h.name()).collect();
+        assert_eq!(
+            names,
+            ["Authorization", "X-UID2-Client-Version", "Content-Type"]
+        );
+        assert_eq!(req.method().as_str(), "POST");
     }
 
     #[test]
