@@ -1,0 +1,121 @@
+//! No secret and no personal data (DII) shows up in any `Debug` or `Display` output of public
+//! types and errors, as text, hex or base64.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "test code: a failed expectation panics"
+)]
+
+use base64::Engine as _;
+use uid2::key::{KeyParams, KeySetBuilder, KeySetConfig};
+use uid2::{Key, KeySet, Secret, Timestamp};
+
+const KEY_SECRET_B64: &str = "iyXxrRJcJOilqBcSJsN7XKCIuShbraXdqBCppCaLCJs=";
+const EMAIL: &str = "Jane.Doe+promo@Example.com";
+const PHONE: &str = "+12345678901";
+
+/// Every encoding in which a secret could leak.
+fn forms(secret: &[u8]) -> Vec<String> {
+    let hex_lower: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    vec![
+        hex_lower.clone(),
+        hex_lower.to_uppercase(),
+        base64::engine::general_purpose::STANDARD.encode(secret),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
+        format!("{secret:?}"),
+    ]
+}
+
+fn assert_clean(what: &str, text: &str, secrets: &[Vec<u8>], dii: &[&str]) {
+    for s in secrets {
+        for form in forms(s) {
+            assert!(!text.contains(&form), "{what} prints a secret ({form}): {text}");
+        }
+    }
+    for d in dii {
+        assert!(!text.to_lowercase().contains(&d.to_lowercase()), "{what} prints personal data: {text}");
+    }
+}
+
+fn keys() -> KeySet {
+    let doc = format!(
+        r#"{{"body":{{"master_keyset_id":1,"default_keyset_id":2,"keys":[
+        {{"id":1,"keyset_id":1,"created":1,"activates":1,"expires":4000000000,"secret":"{KEY_SECRET_B64}"}}]}}}}"#
+    );
+    KeySet::parse(doc.as_bytes()).unwrap()
+}
+
+#[test]
+fn key_material_is_redacted() {
+    let secret = base64::engine::general_purpose::STANDARD.decode(KEY_SECRET_B64).unwrap();
+    let keys = keys();
+    let key: &Key = keys.key(1).unwrap();
+    let own = Secret::new([0x5a; 32]);
+    let built = Key::new(
+        KeyParams {
+            id: 2,
+            keyset_id: None,
+            site_id: None,
+            created: Timestamp::UNIX_EPOCH,
+            activates: Timestamp::UNIX_EPOCH,
+            expires: Timestamp::UNIX_EPOCH,
+        },
+        own.clone(),
+    );
+    let mut builder = KeySetBuilder::new(KeySetConfig::default());
+    builder.key(built.clone()).unwrap();
+    let secrets = [secret, own.expose().to_vec()];
+    for (what, text) in [
+        ("KeySet", format!("{keys:?}")),
+        ("Key", format!("{key:?}")),
+        ("Key (built)", format!("{built:?}")),
+        ("KeySetBuilder", format!("{builder:?}")),
+        ("Secret", format!("{own:?}")),
+        ("KeySet (alternate)", format!("{keys:#?}")),
+    ] {
+        assert_clean(what, &text, &secrets, &[]);
+    }
+    // The redaction is visible, not an empty string.
+    assert!(format!("{key:?}").contains("<redacted>"));
+}
+
+#[test]
+fn key_set_errors_name_fields_not_values() {
+    let doc = format!(r#"{{"body":{{"keys":[{{"id":1,"created":1,"activates":1,"expires":2,"secret":"{KEY_SECRET_B64}x"}}]}}}}"#);
+    let err = KeySet::parse(doc.as_bytes()).unwrap_err();
+    let secret = base64::engine::general_purpose::STANDARD.decode(KEY_SECRET_B64).unwrap();
+    for text in [format!("{err:?}"), err.to_string()] {
+        assert_clean("KeySetError", &text, &[secret.clone()], &[]);
+        assert!(!text.contains(KEY_SECRET_B64));
+        assert!(text.contains("secret"), "the error names the field: {text}");
+    }
+}
+
+#[test]
+fn identity_errors_hold_no_dii() {
+    for input in [EMAIL, "not an email @@", PHONE, "+1 234"] {
+        for result in [uid2::identity::hash_email(input).map(|h| h.as_str().to_owned()), uid2::identity::hash_phone(input).map(|h| h.as_str().to_owned())] {
+            let text = match &result {
+                Ok(hash) => format!("{hash:?}"),
+                Err(e) => format!("{e:?} {e}"),
+            };
+            assert_clean("identity", &text, &[], &[input]);
+        }
+    }
+}
+
+#[test]
+fn gigya_credentials_are_redacted() {
+    use uid2::gigya::{Credentials, GigyaSecret};
+    let secret_b64 = "UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx";
+    let secret_bytes = base64::engine::general_purpose::STANDARD.decode(secret_b64).unwrap();
+    let secret = GigyaSecret::from_base64(secret_b64).unwrap();
+    let creds = Credentials::partner_secret("3_api", GigyaSecret::from_base64(secret_b64).unwrap());
+    for (what, text) in [("GigyaSecret", format!("{secret:?}")), ("Credentials", format!("{creds:?}"))] {
+        assert_clean(what, &text, &[secret_bytes.clone()], &[]);
+        assert!(!text.contains(secret_b64), "{what} prints the secret text");
+    }
+}
