@@ -1192,6 +1192,38 @@ impl core::error::Error for ResponseError {
     }
 }
 
+/// How deeply an error body may nest before it is treated as text: the no-heap JSON parser
+/// recurses once per level, so unbounded nesting could exhaust the stack.
+const MAX_ERROR_JSON_DEPTH: usize = 16;
+
+/// Whether `[`/`{` nesting (outside strings) stays within `max` levels.
+fn json_depth_within(json: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth = depth.saturating_add(1);
+                if depth > max {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
 /// A non-200 reply: the HTTP status and what the operator said, when it said anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HttpError {
@@ -1226,8 +1258,13 @@ impl HttpError {
             }
             text
         }
-        match serde_json_core::from_slice::<ErrorDoc<'_>>(body) {
-            Ok((doc, _)) => Self {
+        let parsed = if json_depth_within(body, MAX_ERROR_JSON_DEPTH) {
+            serde_json_core::from_slice::<ErrorDoc<'_>>(body).ok()
+        } else {
+            None
+        };
+        match parsed {
+            Some((doc, _)) => Self {
                 status,
                 operator_status: doc
                     .status
@@ -1235,7 +1272,7 @@ impl HttpError {
                 detail: doc.message.map(unescape),
                 detail_is_message: true,
             },
-            Err(_) => Self {
+            None => Self {
                 status,
                 operator_status: None,
                 detail_is_message: false,
@@ -1848,6 +1885,21 @@ mod tests {
             Environment::EUID_PRODUCTION.base_url(),
             "https://prod.euid.eu"
         );
+    }
+
+    #[test]
+    fn deeply_nested_error_bodies_are_text() {
+        let mut body = Vec::from(&b"{\"status\":\"error\",\"x\":"[..]);
+        body.extend(core::iter::repeat_n(b'[', 200_000));
+        let (_, p) = seal(b"", BodyEncoding::Text);
+        let e = p.open(500, None, &mut body).unwrap_err();
+        assert_eq!(e.http().unwrap().operator_status(), None);
+        assert!(e.http().unwrap().body_excerpt().is_some());
+        assert!(json_depth_within(
+            br#"{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\""}"#,
+            2
+        ));
+        assert!(!json_depth_within(b"[[[", 2));
     }
 
     #[test]
