@@ -282,6 +282,28 @@ impl Credentials {
     pub const fn secret(&self) -> &ClientSecret {
         &self.secret
     }
+
+    /// Seals `payload` for `path` into `out` (see [`seal_request`]) and describes the request to
+    /// send, borrowing the body from `out`. The allocation-free counterpart of `seal`.
+    ///
+    /// # Errors
+    /// As [`seal_request`].
+    pub fn seal_into<'a>(
+        &'a self,
+        path: &'static str,
+        payload: &[u8],
+        encoding: BodyEncoding,
+        now: Timestamp,
+        rng: &mut impl SecureRandom,
+        out: &'a mut [u8],
+    ) -> Result<(OperatorRequest<'a>, PendingResponse), EnvelopeError> {
+        let (len, pending) = seal_request(&self.secret, now, rng, payload, encoding, out)?;
+        let body = out
+            .get(..len)
+            .ok_or(EnvelopeError::BufferTooSmall { required: len })?;
+        let request = OperatorRequest::new(path, Some(&self.api_key), encoding, body);
+        Ok((request, pending))
+    }
 }
 
 /// The key that protects a `/v2/token/refresh` reply (`refresh_response_key` in the identity).
@@ -784,7 +806,8 @@ fn base64_encode_in_place(buf: &mut [u8], binary_len: usize) -> Option<()> {
 /// The request nonce and key an operator reply must match. Only this value can open the reply.
 ///
 /// Returned by [`seal_request`] (and the request builders built on it); consumed by
-/// [`PendingResponse::open`]. It is not `Clone`: each reply is opened once.
+/// [`PendingResponse::open`]. It is not `Clone`: each reply is opened once. It keeps its own
+/// copy of the client secret (zeroized on drop), so it does not borrow the credentials.
 #[must_use = "the pending response is the only way to open and check the operator's reply"]
 pub struct PendingResponse {
     secret: ClientSecret,
@@ -1169,6 +1192,38 @@ impl core::error::Error for ResponseError {
     }
 }
 
+/// How deeply an error body may nest before it is treated as text: the no-heap JSON parser
+/// recurses once per level, so unbounded nesting could exhaust the stack.
+const MAX_ERROR_JSON_DEPTH: usize = 16;
+
+/// Whether `[`/`{` nesting (outside strings) stays within `max` levels.
+fn json_depth_within(json: &[u8], max: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in json {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth = depth.saturating_add(1);
+                if depth > max {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
 /// A non-200 reply: the HTTP status and what the operator said, when it said anything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HttpError {
@@ -1203,8 +1258,13 @@ impl HttpError {
             }
             text
         }
-        match serde_json_core::from_slice::<ErrorDoc<'_>>(body) {
-            Ok((doc, _)) => Self {
+        let parsed = if json_depth_within(body, MAX_ERROR_JSON_DEPTH) {
+            serde_json_core::from_slice::<ErrorDoc<'_>>(body).ok()
+        } else {
+            None
+        };
+        match parsed {
+            Some((doc, _)) => Self {
                 status,
                 operator_status: doc
                     .status
@@ -1212,7 +1272,7 @@ impl HttpError {
                 detail: doc.message.map(unescape),
                 detail_is_message: true,
             },
-            Err(_) => Self {
+            None => Self {
                 status,
                 operator_status: None,
                 detail_is_message: false,
@@ -1787,6 +1847,32 @@ mod tests {
     }
 
     #[test]
+    fn credentials_seal_into_describes_the_request() {
+        let creds = Credentials::from_strings("UID2-C-L-1-key", SECRET).unwrap();
+        let mut out = [0u8; 128];
+        let (req, _pending) = creds
+            .seal_into(
+                "/v2/key/sharing",
+                b"",
+                BodyEncoding::Text,
+                NOW,
+                &mut ReplayRandom::new(&IV_NONCE),
+                &mut out,
+            )
+            .unwrap();
+        assert_eq!(
+            req.body(),
+            b"Acw8ysqYieqzgA54fifdV1TB6V+da8p/AFc8Ju/o0iuqwrKKPacJn6xpUAU+"
+        );
+        let names: Vec<&str> = req.headers().map(|h| h.name()).collect();
+        assert_eq!(
+            names,
+            ["Authorization", "X-UID2-Client-Version", "Content-Type"]
+        );
+        assert_eq!(req.method().as_str(), "POST");
+    }
+
+    #[test]
     fn environments_are_well_formed() {
         for env in Environment::ALL {
             assert!(env.base_url().starts_with("https://") && !env.base_url().ends_with('/'));
@@ -1799,6 +1885,21 @@ mod tests {
             Environment::EUID_PRODUCTION.base_url(),
             "https://prod.euid.eu"
         );
+    }
+
+    #[test]
+    fn deeply_nested_error_bodies_are_text() {
+        let mut body = Vec::from(&b"{\"status\":\"error\",\"x\":"[..]);
+        body.extend(core::iter::repeat_n(b'[', 200_000));
+        let (_, p) = seal(b"", BodyEncoding::Text);
+        let e = p.open(500, None, &mut body).unwrap_err();
+        assert_eq!(e.http().unwrap().operator_status(), None);
+        assert!(e.http().unwrap().body_excerpt().is_some());
+        assert!(json_depth_within(
+            br#"{"a":"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\""}"#,
+            2
+        ));
+        assert!(!json_depth_within(b"[[[", 2));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use uid2::envelope::{
     BodyEncoding, ClientSecret, PendingResponse, RefreshResponseKey, ResponseError,
     open_refresh_response, seal_request, sealed_body_len,
 };
+use uid2::operator::{IdentityTokens, TokenResponse};
 use uid2::random::ReplayRandom;
 
 fn config() -> ProptestConfig {
@@ -216,5 +217,21 @@ proptest! {
         let _ = pending.open(status, None, &mut body);
         let mut body = text.into_bytes();
         let _ = open_refresh_response(&RefreshResponseKey::new(secret), status, &mut body);
+    }
+
+    #[test]
+    fn reading_arbitrary_documents_never_panics(
+        text in prop_oneof![
+            "[ -~]{0,200}",
+            r#"\{"status":"(success|optout|x)"(,"body":\{("advertising_token":"a",)?("refresh_token":"r",)?("identity_expires":-?[0-9]{1,20},)?("refresh_expires":"?[0-9]{1,20}"?,)?"refresh_from":[0-9]{1,5}(,"refresh_response_key":"[A-Za-z0-9+/=]{0,48}")?\})?\}"#,
+        ],
+        now in any::<i64>(),
+    ) {
+        let _ = TokenResponse::from_generate_document(text.as_bytes());
+        let _ = TokenResponse::from_refresh_document(text.as_bytes(), Timestamp::from_millis(now));
+        if let Ok(identity) = IdentityTokens::from_json_str(&text) {
+            let now = Timestamp::from_millis(now);
+            let _ = (identity.is_refreshable(now), identity.is_due_for_refresh(now), identity.has_identity_expired(now));
+        }
     }
 }
