@@ -178,7 +178,10 @@ enum State {
     /// The next attempt is due at this time.
     Waiting(Timestamp),
     /// A request is out; it fails if unanswered by the deadline.
-    InFlight { pending: PendingResponse, deadline: Timestamp },
+    InFlight {
+        pending: PendingResponse,
+        deadline: Timestamp,
+    },
 }
 
 /// The key-refresh state machine; see the [module docs](self) for how to drive it.
@@ -216,7 +219,12 @@ fn millis(d: Duration) -> i64 {
 impl KeyRefresher {
     /// A refresher whose first refresh is due at `now`.
     #[must_use]
-    pub fn new(endpoint: KeyEndpoint, credentials: Credentials, config: KeyRefreshConfig, now: Timestamp) -> Self {
+    pub fn new(
+        endpoint: KeyEndpoint,
+        credentials: Credentials,
+        config: KeyRefreshConfig,
+        now: Timestamp,
+    ) -> Self {
         Self {
             endpoint,
             credentials,
@@ -292,7 +300,11 @@ impl KeyRefresher {
         }
     }
 
-    fn seal(&mut self, now: Timestamp, rng: &mut impl SecureRandom) -> Result<PendingResponse, EnvelopeError> {
+    fn seal(
+        &mut self,
+        now: Timestamp,
+        rng: &mut impl SecureRandom,
+    ) -> Result<PendingResponse, EnvelopeError> {
         let mut jitter = [0u8; 4];
         rng.fill(&mut jitter).map_err(EnvelopeError::Random)?;
         self.jitter = u32::from_le_bytes(jitter);
@@ -300,8 +312,14 @@ impl KeyRefresher {
             .ok_or(EnvelopeError::PayloadTooLarge { len: 0 })?;
         self.body.clear();
         self.body.resize(len, 0);
-        let (written, pending) =
-            envelope::seal_request(self.credentials.secret(), now, rng, &[], BodyEncoding::Text, &mut self.body)?;
+        let (written, pending) = envelope::seal_request(
+            self.credentials.secret(),
+            now,
+            rng,
+            &[],
+            BodyEncoding::Text,
+            &mut self.body,
+        )?;
         self.body.truncate(written);
         Ok(pending)
     }
@@ -309,9 +327,19 @@ impl KeyRefresher {
     /// Feeds the reply to the request in flight: `status` is the HTTP status, `content_type`
     /// the `Content-Type` header, `body` the bytes (opened in place). A reply while nothing is in
     /// flight (for example after a timeout) is ignored.
-    pub fn handle_response(&mut self, now: Timestamp, status: u16, content_type: Option<&str>, body: &mut [u8]) {
-        let State::InFlight { .. } = self.state else { return };
-        let State::InFlight { pending, .. } = core::mem::replace(&mut self.state, State::Waiting(now)) else {
+    pub fn handle_response(
+        &mut self,
+        now: Timestamp,
+        status: u16,
+        content_type: Option<&str>,
+        body: &mut [u8],
+    ) {
+        let State::InFlight { .. } = self.state else {
+            return;
+        };
+        let State::InFlight { pending, .. } =
+            core::mem::replace(&mut self.state, State::Waiting(now))
+        else {
             return;
         };
         let parsed = pending
@@ -323,7 +351,8 @@ impl KeyRefresher {
                 self.failures = 0;
                 self.last_success = Some(now);
                 self.keys_expire = keys.latest_expiry();
-                let delay = millis(self.config.refresh_interval).saturating_add(self.jittered(self.config.max_jitter));
+                let delay = millis(self.config.refresh_interval)
+                    .saturating_add(self.jittered(self.config.max_jitter));
                 self.state = State::Waiting(now.saturating_add_millis(delay));
                 self.events.push_back(RefreshEvent::KeysUpdated(keys));
             }
@@ -389,7 +418,9 @@ impl KeyRefresher {
             .saturating_mul(1i64 << exponent)
             .min(millis(self.config.max_backoff));
         // Up to 10% more, so that clients that failed together do not retry together.
-        let spread = self.jittered(Duration::from_millis(u64::try_from(backoff / 10).unwrap_or(0)));
+        let spread = self.jittered(Duration::from_millis(
+            u64::try_from(backoff / 10).unwrap_or(0),
+        ));
         let retry_at = now.saturating_add_millis(backoff.saturating_add(spread));
         self.state = State::Waiting(retry_at);
         self.events.push_back(RefreshEvent::RefreshFailed {

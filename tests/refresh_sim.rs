@@ -1,0 +1,340 @@
+//! The key-refresh state machine against a simulated operator and a simulated clock: ten days
+//! with outages, HTTP errors, garbage, replayed nonces, bad key sets and hung requests. No
+//! sleeps; time jumps to each `poll_timeout()`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::panic,
+    reason = "test code: a failed expectation panics"
+)]
+
+use aes_gcm::aead::KeyInit as _;
+use aes_gcm::{AeadInOut as _, Aes256Gcm};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use uid2::envelope::{Credentials, ResponseError};
+use uid2::operator::key_refresh::{
+    KeyEndpoint, KeyRefreshConfig, KeyRefresher, RefreshError, RefreshEvent,
+};
+use uid2::random::ReplayRandom;
+use uid2::token::{ClientType, DecryptStatus, TokenBuilder, TokenVersion};
+use uid2::{KeySet, RandomError, SecureRandom, Timestamp};
+
+const SECRET_B64: &str = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
+const HOUR: i64 = 3_600_000;
+const DAY: i64 = 24 * HOUR;
+const T0: i64 = 1_700_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    Down,
+    Http500,
+    Garbage,
+    WrongNonce,
+    BadKeySet,
+    Hang,
+}
+
+/// What the simulated operator does at each hour since `T0`.
+fn fault_at(now: i64) -> Fault {
+    match (now - T0) / HOUR {
+        30..40 => Fault::Down,
+        40..44 => Fault::Http500,
+        44..46 => Fault::Garbage,
+        46..48 => Fault::WrongNonce,
+        48..49 => Fault::BadKeySet,
+        49..50 => Fault::Hang,
+        100..180 => Fault::Down,
+        _ => Fault::None,
+    }
+}
+
+/// A deterministic byte stream (not secure; simulation only).
+struct Counter(u64);
+
+impl SecureRandom for Counter {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError> {
+        for b in dest {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            *b = (self.0 >> 56) as u8;
+        }
+        Ok(())
+    }
+}
+
+fn day_key_secret(day: i64) -> String {
+    STANDARD.encode([u8::try_from(day.rem_euclid(251)).unwrap(); 32])
+}
+
+/// The bidstream key set the operator serves at `now`: one key per day, each valid two days.
+fn keyset_json(now: i64, broken: bool) -> String {
+    let today = now.div_euclid(DAY);
+    let keys: Vec<String> = (today - 1..=today + 1)
+        .map(|d| {
+            let secret = if broken {
+                String::new()
+            } else {
+                format!(r#","secret":"{}""#, day_key_secret(d))
+            };
+            format!(
+                r#"{{"id":{},"created":{},"activates":{},"expires":{}{secret}}}"#,
+                1000 + d,
+                d * DAY / 1000,
+                d * DAY / 1000,
+                (d + 2) * DAY / 1000
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"body":{{"identity_scope":"UID2","max_bidstream_lifetime_seconds":259200,"keys":[{}]}},"status":"success"}}"#,
+        keys.join(",")
+    )
+}
+
+/// Answers a sealed request body as the operator would; `None` means no answer at all.
+fn operator(now: i64, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+    let secret = STANDARD.decode(SECRET_B64).unwrap();
+    let cipher = Aes256Gcm::new(secret.as_slice().try_into().unwrap());
+    let fault = fault_at(now);
+    match fault {
+        Fault::Down | Fault::Hang => return None,
+        Fault::Http500 => {
+            return Some((500, br#"{"status":"error","message":"internal"}"#.to_vec()));
+        }
+        Fault::Garbage => return Some((200, b"<html>gateway</html>".to_vec())),
+        _ => {}
+    }
+    // Request: base64(0x01 ‖ iv ‖ AES-GCM(timestamp ‖ nonce ‖ payload) ‖ tag).
+    let mut request = STANDARD.decode(body).unwrap();
+    assert_eq!(request[0], 1, "envelope version");
+    let (iv, rest) = request[1..].split_at_mut(12);
+    let tag_at = rest.len() - 16;
+    let (ct, tag) = rest.split_at_mut(tag_at);
+    cipher
+        .decrypt_inout_detached(
+            (&*iv).try_into().unwrap(),
+            &[],
+            ct.into(),
+            (&*tag).try_into().unwrap(),
+        )
+        .expect("the request is sealed with the client secret");
+    let mut nonce = ct[8..16].to_vec();
+    if fault == Fault::WrongNonce {
+        nonce[0] ^= 0xff;
+    }
+    // Response: base64(iv ‖ AES-GCM(timestamp ‖ nonce ‖ json) ‖ tag).
+    let mut plain = now.to_be_bytes().to_vec();
+    plain.extend_from_slice(&nonce);
+    plain.extend_from_slice(keyset_json(now, fault == Fault::BadKeySet).as_bytes());
+    let reply_iv = [0x42u8; 12];
+    let tag = cipher
+        .encrypt_inout_detached((&reply_iv).into(), &[], plain.as_mut_slice().into())
+        .unwrap();
+    let mut out = reply_iv.to_vec();
+    out.extend_from_slice(&plain);
+    out.extend_from_slice(&tag);
+    Some((200, STANDARD.encode(out).into_bytes()))
+}
+
+/// A token as a publisher would hold it at `now`, sealed with that day's key.
+fn todays_token(keys: &KeySet, now: i64) -> Option<String> {
+    let key = keys.key(1000 + now.div_euclid(DAY))?;
+    let t = Timestamp::from_millis(now);
+    Some(
+        TokenBuilder::new(
+            TokenVersion::V4,
+            "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=",
+            key,
+            key,
+            t,
+        )
+        .build(&mut ReplayRandom::new(&[3; 24]))
+        .unwrap()
+        .as_str()
+        .to_owned(),
+    )
+}
+
+#[test]
+fn ten_days_of_outages_and_recoveries() {
+    let config = KeyRefreshConfig::default();
+    let credentials = Credentials::from_strings("sim-api-key", SECRET_B64).unwrap();
+    let mut r = KeyRefresher::new(
+        KeyEndpoint::Bidstream,
+        credentials,
+        config,
+        Timestamp::from_millis(T0),
+    );
+    let mut rng = Counter(1);
+    let mut current: Option<KeySet> = None;
+    let mut last_good_keys: Option<KeySet> = None;
+    let mut successes: Vec<i64> = Vec::new();
+    let mut errors: Vec<(i64, RefreshError, u32, i64)> = Vec::new();
+    let mut requests_per_hour = std::collections::BTreeMap::<i64, u32>::new();
+    let mut keys_not_synced_seen = false;
+    let mut steps = 0;
+    let mut now = T0;
+
+    while now < T0 + 10 * DAY {
+        steps += 1;
+        assert!(steps < 100_000, "the refresher is looping");
+        let t = Timestamp::from_millis(now);
+        r.handle_timeout(t);
+        if let Some(request) = r.poll_transmit(t, &mut rng).unwrap() {
+            assert_eq!(request.path(), "/v2/key/bidstream");
+            *requests_per_hour.entry((now - T0) / HOUR).or_default() += 1;
+            let body = request.body().to_vec();
+            match operator(now, &body) {
+                Some((status, mut reply)) => {
+                    r.handle_response(t, status, Some("text/plain"), &mut reply)
+                }
+                None if fault_at(now) == Fault::Hang => {} // never answered: the deadline fires
+                None => r.handle_transport_error(t),
+            }
+        }
+        while let Some(event) = r.poll_event() {
+            match event {
+                RefreshEvent::KeysUpdated(keys) => {
+                    successes.push(now);
+                    last_good_keys = Some(keys.clone());
+                    current = Some(keys);
+                }
+                RefreshEvent::RefreshFailed {
+                    error,
+                    consecutive_failures,
+                    retry_at,
+                } => {
+                    errors.push((now, error, consecutive_failures, retry_at.as_millis()));
+                }
+                _ => panic!("unexpected event"),
+            }
+        }
+
+        // The key set in use decrypts what publishers issue today, as long as it is recent.
+        if let (Some(keys), Some(last)) = (&current, r.last_success()) {
+            assert_eq!(r.key_set_age_millis(t), Some(now - last.as_millis()));
+            let server_keys = last_good_keys.as_ref().unwrap();
+            if now - last.as_millis() < DAY {
+                let token =
+                    todays_token(server_keys, now).expect("today's key is in a recent key set");
+                let d = keys.decrypt(&token, ClientType::Bidstream, None, t);
+                assert!(d.is_ok(), "at hour {}: {:?}", (now - T0) / HOUR, d.err());
+            }
+            if !keys.is_valid(t) {
+                let token = "A4AAAABkAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+                let status = keys
+                    .decrypt(token, ClientType::Bidstream, None, t)
+                    .unwrap_err()
+                    .as_status();
+                assert_eq!(status, DecryptStatus::KeysNotSynced);
+                keys_not_synced_seen = true;
+            }
+        }
+
+        let next = r.poll_timeout().unwrap().as_millis();
+        assert!(next >= now, "time never goes back");
+        now = next.max(now + 1);
+    }
+
+    // About 140 healthy hours give about 135 refreshes; 90 hours of outage give about a
+    // thousand capped retries.
+    assert!(
+        successes.len() >= 120,
+        "{} successful refreshes",
+        successes.len()
+    );
+    assert!(
+        (900..1400).contains(&errors.len()),
+        "{} failed attempts",
+        errors.len()
+    );
+    // Healthy periods: one refresh an hour, plus at most five minutes of jitter.
+    for pair in successes.windows(2) {
+        let gap = pair[1] - pair[0];
+        let failed_between = errors.iter().any(|e| e.0 > pair[0] && e.0 < pair[1]);
+        if !failed_between {
+            assert!(
+                (HOUR..=HOUR + 300_000).contains(&gap),
+                "gap {gap} ms between refreshes"
+            );
+        }
+    }
+    // Backoff doubles from 1 s and is capped at 300 s (plus up to 10% spread).
+    for (at, _, n, retry_at) in &errors {
+        let base = (1000i64 << (n - 1).min(30)).min(300_000);
+        let delay = retry_at - at;
+        assert!(
+            delay >= base && delay <= base + base / 10,
+            "failure {n}: delay {delay} ms, base {base} ms"
+        );
+    }
+    // During the 80-hour outage the retry rate stays bounded by the cap.
+    for hour in 101..180 {
+        let n = requests_per_hour.get(&hour).copied().unwrap_or(0);
+        assert!(n <= 13, "{n} requests in hour {hour}");
+    }
+    // Every kind of fault was seen and reported as what it is.
+    let seen = |f: &dyn Fn(&RefreshError) -> bool| errors.iter().any(|e| f(&e.1));
+    assert!(seen(&|e| matches!(e, RefreshError::Transport)));
+    assert!(seen(
+        &|e| matches!(e, RefreshError::Response(ResponseError::HttpStatus(h)) if h.status() == 500)
+    ));
+    assert!(seen(&|e| matches!(
+        e,
+        RefreshError::Response(
+            ResponseError::InvalidBase64
+                | ResponseError::TooShort { .. }
+                | ResponseError::DecryptFailed
+        )
+    )));
+    assert!(seen(&|e| matches!(
+        e,
+        RefreshError::Response(ResponseError::NonceMismatch)
+    )));
+    assert!(seen(&|e| matches!(e, RefreshError::KeySet(_))));
+    assert!(seen(&|e| matches!(e, RefreshError::Timeout)));
+    // Recovery: after each outage ends, the next success comes within the backoff cap.
+    for end_hour in [50i64, 180] {
+        let end = T0 + end_hour * HOUR;
+        let first = successes.iter().find(|&&s| s >= end).expect("recovered");
+        assert!(
+            first - end <= 330_000,
+            "recovered {} ms after hour {end_hour}",
+            first - end
+        );
+    }
+    // The long outage outlived the keys; refresh brought them back.
+    assert!(keys_not_synced_seen);
+    assert!(current.unwrap().is_valid(Timestamp::from_millis(now)));
+    assert_eq!(r.consecutive_failures(), 0);
+}
+
+#[test]
+fn response_without_request_is_ignored() {
+    let credentials = Credentials::from_strings("k", SECRET_B64).unwrap();
+    let now = Timestamp::from_millis(T0);
+    let mut r = KeyRefresher::new(
+        KeyEndpoint::Sharing,
+        credentials,
+        KeyRefreshConfig::default(),
+        now,
+    );
+    r.handle_response(now, 200, None, &mut b"xyz".to_vec());
+    r.handle_transport_error(now);
+    assert!(r.poll_event().is_none());
+    assert_eq!(r.poll_timeout(), Some(now));
+    assert!(r.poll_transmit(now, &mut Counter(5)).unwrap().is_some());
+    assert!(
+        r.poll_transmit(now, &mut Counter(6)).unwrap().is_none(),
+        "one request at a time"
+    );
+}
