@@ -139,3 +139,86 @@ fn gigya_credentials_are_redacted() {
         assert!(!text.contains(secret_b64), "{what} prints the secret text");
     }
 }
+
+#[test]
+fn operator_credentials_and_messages_are_redacted() {
+    use uid2::envelope::{ApiKey, ClientSecret, Credentials, RefreshResponseKey};
+    use uid2::operator::IdentityTokens;
+    use uid2::operator::key_refresh::{KeyEndpoint, KeyRefreshConfig, KeyRefresher};
+    use uid2::operator::token_generate::TokenGenerateRequest;
+    use uid2::random::ReplayRandom;
+
+    let secret_b64 = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
+    let secret = base64::engine::general_purpose::STANDARD
+        .decode(secret_b64)
+        .unwrap();
+    let api_key = "UID2-C-L-999-abcdefghijklmnopqrstuvwxyz0123456789";
+    let refresh_key_b64 = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let refresh_key = base64::engine::general_purpose::STANDARD
+        .decode(refresh_key_b64)
+        .unwrap();
+    let credentials = Credentials::from_strings(api_key, secret_b64).unwrap();
+    let now = Timestamp::from_millis(1_700_000_000_000);
+    let generate = TokenGenerateRequest::from_email(EMAIL).unwrap();
+    let generate_raw = TokenGenerateRequest::from_email_unhashed(EMAIL);
+    let (sealed, pending) = generate
+        .seal(&credentials, now, &mut ReplayRandom::new(&[1; 20]))
+        .unwrap();
+    let identity = IdentityTokens::from_json_str(&format!(
+        r#"{{"advertising_token":"AdvTokenText","refresh_token":"RefreshTokenText","identity_expires":1,"refresh_expires":2,"refresh_from":1,"refresh_response_key":"{refresh_key_b64}"}}"#
+    ))
+    .unwrap();
+    let mut refresher = KeyRefresher::new(
+        KeyEndpoint::Sharing,
+        credentials.clone(),
+        KeyRefreshConfig::default(),
+        now,
+    );
+    let request = format!(
+        "{:?}",
+        refresher
+            .poll_transmit(now, &mut ReplayRandom::new(&[2; 40]))
+            .unwrap()
+    );
+    for (what, text) in [
+        ("Credentials", format!("{credentials:?}")),
+        (
+            "ClientSecret",
+            format!("{:?}", ClientSecret::from_base64(secret_b64).unwrap()),
+        ),
+        ("ApiKey", format!("{:?}", ApiKey::new(api_key).unwrap())),
+        (
+            "RefreshResponseKey",
+            format!(
+                "{:?}",
+                RefreshResponseKey::from_base64(refresh_key_b64).unwrap()
+            ),
+        ),
+        ("TokenGenerateRequest", format!("{generate:?}")),
+        (
+            "TokenGenerateRequest (unhashed)",
+            format!("{generate_raw:?}"),
+        ),
+        ("SealedRequest", format!("{sealed:?}")),
+        ("PendingTokenGenerate", format!("{pending:?}")),
+        ("IdentityTokens", format!("{identity:?}")),
+        ("KeyRefresher", format!("{refresher:?}")),
+        ("key refresh request", request),
+    ] {
+        assert_clean(
+            what,
+            &text,
+            &[secret.clone(), refresh_key.clone()],
+            &[EMAIL],
+        );
+        for plain in [
+            api_key,
+            secret_b64,
+            refresh_key_b64,
+            "AdvTokenText",
+            "RefreshTokenText",
+        ] {
+            assert!(!text.contains(plain), "{what} prints {plain}: {text}");
+        }
+    }
+}
