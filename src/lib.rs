@@ -14,22 +14,19 @@ pub mod envelope;
 #[cfg(feature = "gigya")]
 pub mod gigya;
 pub mod identity;
+pub mod key;
 pub mod operator;
 pub mod random;
+mod scope;
 mod secret;
 mod time;
-
-pub use envelope::{EnvelopeError, ResponseError};
-
-pub use random::{RandomError, SecureRandom};
-pub use secret::{Secret, SecretDecodeError};
-pub use time::Timestamp;
-
-pub mod key;
-mod scope;
-
-pub use key::{Key, KeySet, KeySetError};
-pub use scope::{IdentityScope, IdentityType};
 pub mod token;
 
+pub use envelope::{EnvelopeError, ResponseError};
+pub use identity::IdentityError;
+pub use key::{Key, KeySet, KeySetError};
+pub use random::{RandomError, SecureRandom};
+pub use scope::{IdentityScope, IdentityType};
+pub use secret::{Secret, SecretDecodeError};
+pub use time::Timestamp;
 pub use token::{ClientType, DecryptError, DecryptedToken, EncryptError, SharingToken};
