@@ -1,0 +1,265 @@
+//! The adapter's error: transport, timeout, HTTP status, or a core error.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use uid2::envelope::{EnvelopeError, HttpError, ResponseError};
+use uid2::gigya::GigyaError;
+use uid2::operator::identity_map_v3::BatchError;
+use uid2::operator::key_refresh::RefreshError;
+use uid2::operator::optout_status::OptoutStatusError;
+use uid2::operator::salt_buckets::SinceOutOfRange;
+use uid2::{IdentityError, KeySetError};
+
+/// Everything a client call can fail with.
+///
+/// Local problems (bad configuration, invalid input, see [`Error::Core`]) are kept apart from
+/// remote ones (the operator's HTTP status in [`Error::Http`], a reply that does not open or
+/// parse in [`Error::Core`]) and from the network ([`Error::Transport`], [`Error::Timeout`]).
+/// No variant carries a secret or DII. The error is `Clone` so that one refresh outcome can be
+/// handed to every caller waiting on it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be sent or its reply not received (DNS, connect, TLS, reset).
+    #[error("transport error: {0}")]
+    Transport(#[source] TransportError),
+    /// The call did not complete within the configured bound (connect or whole call).
+    #[error("no reply within {after:?}")]
+    Timeout {
+        /// The bound that was exceeded.
+        after: Duration,
+    },
+    /// The server answered with an HTTP status other than 200.
+    #[error("http status {status}")]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// What the operator said (its `status` and `message`, or the start of a text body);
+        /// `None` for servers other than the operator (Gigya).
+        #[source]
+        detail: Option<HttpError>,
+    },
+    /// The core rejected the input or the reply (see [`CoreError`]).
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// The client configuration cannot be used.
+    #[error("invalid configuration: {reason}")]
+    InvalidConfig {
+        /// What is wrong, in a few words.
+        reason: &'static str,
+    },
+    /// The client's background task has stopped (the runtime is shutting down).
+    #[error("the client's background task has stopped")]
+    Closed,
+}
+
+impl Error {
+    /// The HTTP status, for [`Error::Http`].
+    #[must_use]
+    pub const fn status(&self) -> Option<u16> {
+        match self {
+            Self::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again later may succeed: transport failures, timeouts,
+    /// HTTP 429 and 5xx.
+    #[must_use]
+    pub const fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport(_) | Self::Timeout { .. } => true,
+            Self::Http { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// Maps a core response error; a non-200 status becomes [`Error::Http`].
+    pub(crate) fn from_response(e: ResponseError) -> Self {
+        match e {
+            ResponseError::HttpStatus(h) => Self::Http {
+                status: h.status(),
+                detail: Some(h),
+            },
+            other => Self::Core(CoreError::Response(other)),
+        }
+    }
+
+    /// Maps the core's description of a failed key refresh. `transport` is the adapter's own
+    /// error for the attempt, when it had one.
+    pub(crate) fn from_refresh(e: RefreshError, transport: Option<Self>) -> Self {
+        match (e, transport) {
+            (RefreshError::Response(r), _) => Self::from_response(r),
+            (RefreshError::KeySet(k), _) => Self::Core(CoreError::KeySet(k)),
+            (RefreshError::Envelope(k), _) => Self::Core(CoreError::Envelope(k)),
+            (_, Some(t)) => t,
+            (RefreshError::Timeout, None) => Self::Timeout {
+                after: Duration::ZERO,
+            },
+            (_, None) => Self::Transport(TransportError::new(
+                TransportErrorKind::Other,
+                "key refresh request could not be completed",
+            )),
+        }
+    }
+}
+
+/// An error from the core, by family.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// Bad credentials, or a request that could not be sealed.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
+    /// The operator's reply did not open, echo the nonce or parse.
+    #[error(transparent)]
+    Response(ResponseError),
+    /// An invalid email or phone number (nothing was sent).
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// Identities that cannot be split into requests.
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+    /// An opt-out status request the operator would refuse.
+    #[error(transparent)]
+    OptoutStatus(#[from] OptoutStatusError),
+    /// A salt-bucket `since` time out of range.
+    #[error(transparent)]
+    SinceOutOfRange(#[from] SinceOutOfRange),
+    /// A key set the core rejected.
+    #[error(transparent)]
+    KeySet(#[from] KeySetError),
+    /// A Gigya request that could not be built, or a reply that could not be read.
+    #[error(transparent)]
+    Gigya(#[from] GigyaError),
+}
+
+macro_rules! from_core {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Self::Core(CoreError::from(e))
+            }
+        }
+    )*};
+}
+from_core!(
+    EnvelopeError,
+    IdentityError,
+    BatchError,
+    OptoutStatusError,
+    SinceOutOfRange,
+    KeySetError,
+    GigyaError
+);
+
+impl From<ResponseError> for Error {
+    fn from(e: ResponseError) -> Self {
+        Self::from_response(e)
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Self::Transport(e)
+    }
+}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The URL or a header could not be used.
+    InvalidRequest,
+    /// The connection could not be established (DNS, refused, TLS).
+    Connect,
+    /// The connection was not established within the connect timeout.
+    ConnectTimeout,
+    /// The connection failed while the request or reply was in transit.
+    Io,
+    /// The reply body is larger than the configured limit.
+    BodyTooLarge,
+    /// Anything else.
+    Other,
+}
+
+impl TransportErrorKind {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid request",
+            Self::Connect => "connect failed",
+            Self::ConnectTimeout => "connect timed out",
+            Self::Io => "connection failed",
+            Self::BodyTooLarge => "reply body too large",
+            Self::Other => "transport failure",
+        }
+    }
+}
+
+/// A failure of the HTTP transport, with the underlying error as its `source()`.
+#[derive(Clone)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl TransportError {
+    /// An error of `kind` caused by `source` (for custom [`Transport`](crate::Transport)s).
+    #[must_use]
+    pub fn new(
+        kind: TransportErrorKind,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            kind,
+            source: Some(Arc::from(source.into())),
+        }
+    }
+
+    /// An error of `kind` without an underlying cause.
+    #[must_use]
+    pub const fn from_kind(kind: TransportErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+
+    /// What kind of failure this is.
+    #[must_use]
+    pub const fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the connect timeout expired.
+    #[must_use]
+    pub fn is_timeout(&self) -> bool {
+        self.kind == TransportErrorKind::ConnectTimeout
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("source", &self.source.as_ref().map(|s| s.to_string()))
+            .finish()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.as_str())?;
+        if let Some(s) = &self.source {
+            write!(f, ": {s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        let source: &(dyn StdError + 'static) = self.source.as_deref()?;
+        Some(source)
+    }
+}

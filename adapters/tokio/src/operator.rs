@@ -1,0 +1,61 @@
+//! What every operator client shares: the configuration, the transport and one bounded call.
+
+use std::sync::Arc;
+
+use uid2::envelope::OperatorRequest;
+
+use crate::config::ClientConfig;
+use crate::error::Error;
+use crate::transport::{HttpResponse, HyperTransport, Transport};
+
+/// Configuration and transport, shared by a client's clones and its background task.
+#[derive(Debug)]
+pub(crate) struct Operator<T> {
+    pub(crate) config: ClientConfig,
+    pub(crate) transport: T,
+}
+
+impl Operator<HyperTransport> {
+    pub(crate) fn with_default_transport(config: ClientConfig) -> Result<Arc<Self>, Error> {
+        let transport = HyperTransport::new(config.connect_timeout, config.max_response_bytes)?;
+        Ok(Arc::new(Self { config, transport }))
+    }
+}
+
+impl<T: Transport> Operator<T> {
+    pub(crate) fn new(config: ClientConfig, transport: T) -> Arc<Self> {
+        Arc::new(Self { config, transport })
+    }
+
+    /// Sends what the core built: `request`'s path, headers and body (or `body` when given,
+    /// to avoid a copy), bounded by the configured timeout.
+    pub(crate) async fn send(
+        &self,
+        request: &OperatorRequest<'_>,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse, Error> {
+        let url = request.url(&self.config.base_url);
+        let mut headers: Vec<(&str, &str)> =
+            request.headers().map(|h| (h.name(), h.value())).collect();
+        headers.push(("User-Agent", &self.config.user_agent));
+        let body = body.unwrap_or_else(|| request.body().to_vec());
+        bounded(
+            self.config.timeout,
+            self.transport.post(&url, &headers, body),
+        )
+        .await
+    }
+}
+
+/// Runs a transport call within `timeout`; a connect timeout also counts as [`Error::Timeout`].
+pub(crate) async fn bounded(
+    timeout: std::time::Duration,
+    call: impl Future<Output = Result<HttpResponse, crate::TransportError>>,
+) -> Result<HttpResponse, Error> {
+    match tokio::time::timeout(timeout, call).await {
+        Err(_) => Err(Error::Timeout { after: timeout }),
+        Ok(Err(e)) if e.is_timeout() => Err(Error::Timeout { after: timeout }),
+        Ok(Err(e)) => Err(Error::Transport(e)),
+        Ok(Ok(response)) => Ok(response),
+    }
+}

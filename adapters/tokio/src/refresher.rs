@@ -1,0 +1,230 @@
+//! The background key refresh: a tokio task that drives the core's `KeyRefresher` and
+//! publishes each new key set as an immutable `Arc<KeySet>` snapshot.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+use tokio::sync::{mpsc, oneshot};
+use uid2::operator::key_refresh::{KeyEndpoint, KeyRefresher, RefreshEvent};
+use uid2::{KeySet, Timestamp};
+
+use crate::clock::{self, OsRandom};
+use crate::config::ClientConfig;
+use crate::error::Error;
+use crate::operator::Operator;
+use crate::transport::{HyperTransport, Transport};
+
+/// The state of a client's background key refresh, as of its last attempt.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RefreshStatus {
+    /// When the last successful refresh completed.
+    pub last_success: Option<Timestamp>,
+    /// When the last attempt (successful or not) completed.
+    pub last_attempt: Option<Timestamp>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<Error>,
+    /// When the next attempt is due.
+    pub next_attempt: Option<Timestamp>,
+    /// When every key of the current key set expires (decryption then reports
+    /// `KEYS_NOT_SYNCED` until a refresh succeeds).
+    pub keys_expire_at: Option<Timestamp>,
+}
+
+/// What the task and the client share: the current key set and the refresh status.
+#[derive(Debug, Default)]
+pub(crate) struct KeyStore {
+    pub(crate) keys: ArcSwapOption<KeySet>,
+    pub(crate) status: ArcSwap<RefreshStatus>,
+}
+
+type Waiter = oneshot::Sender<Result<(), Error>>;
+
+/// The part of a bidstream or sharing client that owns the background task. Dropping it (with
+/// the last clone of the client) stops the task.
+#[derive(Debug)]
+pub(crate) struct KeyClient {
+    pub(crate) store: Arc<KeyStore>,
+    commands: mpsc::UnboundedSender<Waiter>,
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl KeyClient {
+    pub(crate) fn spawn_default(
+        endpoint: KeyEndpoint,
+        config: ClientConfig,
+    ) -> Result<Arc<Self>, Error> {
+        let transport = HyperTransport::new(config.connect_timeout, config.max_response_bytes)?;
+        Self::spawn(endpoint, config, transport)
+    }
+
+    pub(crate) fn spawn<T: Transport>(
+        endpoint: KeyEndpoint,
+        config: ClientConfig,
+        transport: T,
+    ) -> Result<Arc<Self>, Error> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::InvalidConfig {
+            reason: "bidstream and sharing clients must be created inside a tokio runtime",
+        })?;
+        let store = Arc::new(KeyStore::default());
+        let (commands, command_rx) = mpsc::unbounded_channel();
+        let (shutdown, shutdown_rx) = oneshot::channel();
+        let driver = Driver {
+            operator: Operator::new(config, transport),
+            store: Arc::clone(&store),
+            endpoint,
+            commands: command_rx,
+            shutdown: shutdown_rx,
+        };
+        drop(runtime.spawn(driver.run()));
+        Ok(Arc::new(Self {
+            store,
+            commands,
+            _shutdown: shutdown,
+        }))
+    }
+
+    /// Asks the task for a refresh now and waits for its outcome.
+    pub(crate) async fn refresh(&self) -> Result<(), Error> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(tx).map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    pub(crate) fn status(&self) -> RefreshStatus {
+        RefreshStatus::clone(&self.store.status.load())
+    }
+
+    pub(crate) fn key_set_age(&self) -> Option<Duration> {
+        let since = self.store.status.load().last_success?;
+        let ms = clock::now().saturating_millis_since(since);
+        Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
+    }
+}
+
+struct Driver<T> {
+    operator: Arc<Operator<T>>,
+    store: Arc<KeyStore>,
+    endpoint: KeyEndpoint,
+    commands: mpsc::UnboundedReceiver<Waiter>,
+    shutdown: oneshot::Receiver<()>,
+}
+
+/// Longest single sleep, so that a jump of the wall clock is noticed within a minute.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
+
+impl<T: Transport> Driver<T> {
+    fn new_refresher(&self) -> KeyRefresher {
+        let config = &self.operator.config;
+        KeyRefresher::new(
+            self.endpoint,
+            config.credentials.clone(),
+            config.key_refresh,
+            clock::now(),
+        )
+    }
+
+    async fn run(mut self) {
+        let mut refresher = self.new_refresher();
+        let mut waiters: Vec<Waiter> = Vec::new();
+        loop {
+            // 1. Advance time and send what is due.
+            let now = clock::now();
+            refresher.handle_timeout(now);
+            let mut transport_error = None;
+            let mut attempted = false;
+            match refresher.poll_transmit(now, &mut OsRandom) {
+                Ok(Some(request)) => {
+                    attempted = true;
+                    let sent = tokio::select! {
+                        sent = self.operator.send(&request, None) => sent,
+                        _ = &mut self.shutdown => return,
+                    };
+                    let now = clock::now();
+                    match sent {
+                        Ok(reply) => {
+                            let mut body = reply.body;
+                            refresher.handle_response(
+                                now,
+                                reply.status,
+                                reply.content_type.as_deref(),
+                                &mut body,
+                            );
+                        }
+                        Err(e) => {
+                            transport_error = Some(e);
+                            refresher.handle_transport_error(now);
+                        }
+                    }
+                }
+                Ok(None) => {}
+                // The refresher queued a failure event for it.
+                Err(_) => attempted = true,
+            }
+
+            // 2. Drain the events: publish key sets, record failures.
+            let mut outcome = None;
+            while let Some(event) = refresher.poll_event() {
+                let now = clock::now();
+                let mut status = RefreshStatus::clone(&self.store.status.load());
+                status.last_attempt = Some(now);
+                match event {
+                    RefreshEvent::KeysUpdated(keys) => {
+                        status.keys_expire_at = keys.latest_expiry();
+                        self.store.keys.store(Some(Arc::new(keys)));
+                        status.last_success = Some(now);
+                        status.consecutive_failures = 0;
+                        status.last_error = None;
+                        outcome = Some(Ok(()));
+                    }
+                    RefreshEvent::RefreshFailed {
+                        error,
+                        consecutive_failures,
+                        ..
+                    } => {
+                        let error = Error::from_refresh(error, transport_error.take());
+                        status.consecutive_failures = consecutive_failures;
+                        status.last_error = Some(error.clone());
+                        outcome = Some(Err(error));
+                    }
+                    _ => {}
+                }
+                status.next_attempt = refresher.poll_timeout();
+                self.store.status.store(Arc::new(status));
+            }
+            if attempted {
+                let outcome = outcome.unwrap_or(Err(Error::Closed));
+                for waiter in waiters.drain(..) {
+                    drop(waiter.send(outcome.clone()));
+                }
+            }
+
+            // 3. Wait for the next deadline, a refresh request, or shutdown.
+            let now = clock::now();
+            let wait = refresher.poll_timeout().map_or(MAX_SLEEP, |due| {
+                let ms = due.saturating_millis_since(now).max(0);
+                Duration::from_millis(u64::try_from(ms).unwrap_or(0)).min(MAX_SLEEP)
+            });
+            let start = tokio::time::Instant::now();
+            let deadline = start.checked_add(wait).unwrap_or(start);
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => {}
+                command = self.commands.recv() => match command {
+                    Some(waiter) => {
+                        waiters.push(waiter);
+                        while let Ok(waiter) = self.commands.try_recv() {
+                            waiters.push(waiter);
+                        }
+                        // A fresh refresher is due at once; the status keeps the history.
+                        refresher = self.new_refresher();
+                    }
+                    None => return,
+                },
+                _ = &mut self.shutdown => return,
+            }
+        }
+    }
+}

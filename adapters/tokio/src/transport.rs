@@ -1,0 +1,268 @@
+//! The HTTP transport: a trait the clients send through, and its hyper + rustls default.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Bytes;
+use hyper::header::{CONTENT_TYPE, DATE, HeaderName, HeaderValue};
+use hyper::{Request, Uri};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use crate::error::{Error, TransportError, TransportErrorKind};
+
+/// What came back from the server: status, `Content-Type`, `Date` and body.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header, when present and ASCII.
+    pub content_type: Option<String>,
+    /// The `Date` header, when present and ASCII (Gigya's clock-skew retry reads it).
+    pub date: Option<String>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A response with the given status, `Content-Type` and body (and no `Date`).
+    #[must_use]
+    pub const fn new(status: u16, content_type: Option<String>, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            content_type,
+            date: None,
+            body,
+        }
+    }
+
+    /// Sets the `Date` header value.
+    #[must_use]
+    pub fn with_date(mut self, date: Option<String>) -> Self {
+        self.date = date;
+        self
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The body can hold tokens and raw UIDs: only its length is shown.
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("date", &self.date)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// Sends one HTTP `POST` and returns the reply. Implement it to plug in another HTTP stack, a
+/// proxy, or a test double; [`HyperTransport`] is the default.
+///
+/// The clients bound every call with [`ClientConfig::timeout`](crate::ClientConfig::timeout)
+/// themselves, so an implementation only needs its own connect timeout. It must not retry,
+/// follow redirects or interpret the body: that is the core's job.
+pub trait Transport: Send + Sync + 'static {
+    /// Posts `body` to `url` with `headers` (name, value). Headers named `Authorization` carry
+    /// a credential: never log them.
+    ///
+    /// # Errors
+    /// [`TransportError`] when no complete reply was received. Any HTTP status, 200 or not, is
+    /// a reply, not an error.
+    fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
+}
+
+/// The default transport: hyper-util's pooled client over rustls (ring provider, webpki
+/// roots), HTTP/1.1, with a connect timeout around DNS, TCP and TLS together.
+///
+/// Plain `http://` URLs are accepted too (for a local operator on the loopback interface).
+/// Redirects are never followed. Reply bodies larger than the configured limit fail with
+/// [`TransportErrorKind::BodyTooLarge`].
+#[derive(Clone)]
+pub struct HyperTransport {
+    client: Client<TimeoutConnector, Full<Bytes>>,
+    max_response_bytes: usize,
+}
+
+impl fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperTransport")
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Largest reply body [`HyperTransport::new`] accepts by default (64 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+impl HyperTransport {
+    /// A transport whose connections must be established within `connect_timeout`, accepting
+    /// reply bodies of up to `max_response_bytes`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
+    pub fn new(connect_timeout: Duration, max_response_bytes: usize) -> Result<Self, Error> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(connect_timeout));
+        let https = HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .map_err(|_| Error::InvalidConfig {
+                reason: "the TLS configuration could not be built",
+            })?
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let connector = TimeoutConnector {
+            inner: https,
+            timeout: connect_timeout,
+        };
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(50))
+            .build(connector);
+        Ok(Self {
+            client,
+            max_response_bytes,
+        })
+    }
+}
+
+impl Transport for HyperTransport {
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> Result<HttpResponse, TransportError> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| TransportError::new(TransportErrorKind::InvalidRequest, e))?;
+        let mut request = Request::post(uri)
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| TransportError::new(TransportErrorKind::InvalidRequest, e))?;
+        let map = request.headers_mut();
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| TransportError::new(TransportErrorKind::InvalidRequest, e))?;
+            let mut value = HeaderValue::from_str(value).map_err(|_| {
+                // The value may be a credential: do not keep the parse error's text.
+                TransportError::from_kind(TransportErrorKind::InvalidRequest)
+            })?;
+            if name == hyper::header::AUTHORIZATION {
+                value.set_sensitive(true);
+            }
+            map.append(name, value);
+        }
+        let response = self.client.request(request).await.map_err(classify)?;
+        let status = response.status().as_u16();
+        let text = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = text(CONTENT_TYPE);
+        let date = text(DATE);
+        let limited = Limited::new(response.into_body(), self.max_response_bytes);
+        let body = limited.collect().await.map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                TransportError::from_kind(TransportErrorKind::BodyTooLarge)
+            } else {
+                TransportError::new(TransportErrorKind::Io, e)
+            }
+        })?;
+        Ok(HttpResponse {
+            status,
+            content_type,
+            date,
+            body: body.to_bytes().to_vec(),
+        })
+    }
+}
+
+/// Sorts a hyper-util client error into a transport error kind.
+fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
+    let mut cause: Option<&(dyn StdError + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if c.is::<ConnectTimedOut>()
+            || c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return TransportError::new(TransportErrorKind::ConnectTimeout, e);
+        }
+        cause = c.source();
+    }
+    let kind = if e.is_connect() {
+        TransportErrorKind::Connect
+    } else {
+        TransportErrorKind::Io
+    };
+    TransportError::new(kind, e)
+}
+
+/// The connect timeout expired (DNS, TCP and TLS together).
+#[derive(Debug)]
+struct ConnectTimedOut;
+
+impl fmt::Display for ConnectTimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connect timed out")
+    }
+}
+
+impl StdError for ConnectTimedOut {}
+
+/// Wraps the HTTPS connector in `tokio::time::timeout`.
+#[derive(Clone)]
+struct TimeoutConnector {
+    inner: HttpsConnector<HttpConnector>,
+    timeout: Duration,
+}
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+type Connecting = Pin<
+    Box<
+        dyn Future<
+                Output = Result<
+                    <HttpsConnector<HttpConnector> as tower_service::Service<Uri>>::Response,
+                    BoxError,
+                >,
+            > + Send,
+    >,
+>;
+
+impl tower_service::Service<Uri> for TimeoutConnector {
+    type Response = <HttpsConnector<HttpConnector> as tower_service::Service<Uri>>::Response;
+    type Error = BoxError;
+    type Future = Connecting;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, connecting).await {
+                Ok(result) => result,
+                Err(_) => Err(BoxError::from(Box::new(ConnectTimedOut))),
+            }
+        })
+    }
+}
