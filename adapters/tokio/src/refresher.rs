@@ -180,13 +180,10 @@ impl<T: Transport> Driver<T> {
                         status.last_error = None;
                         outcome = Some(Ok(()));
                     }
-                    RefreshEvent::RefreshFailed {
-                        error,
-                        consecutive_failures,
-                        ..
-                    } => {
+                    RefreshEvent::RefreshFailed { error, .. } => {
                         let error = Error::from_refresh(error, transport_error.take());
-                        status.consecutive_failures = consecutive_failures;
+                        // Counted here: a forced refresh starts a new refresher.
+                        status.consecutive_failures = status.consecutive_failures.saturating_add(1);
                         status.last_error = Some(error.clone());
                         outcome = Some(Err(error));
                     }
