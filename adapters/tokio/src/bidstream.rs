@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use uid2::operator::key_refresh::KeyEndpoint;
 use uid2::token::ClientType;
-use uid2::{DecryptError, DecryptedToken, KeySet, Timestamp};
+use uid2::{DecryptedToken, KeySet, Timestamp};
 
 use crate::clock;
 use crate::config::ClientConfig;
@@ -65,6 +65,12 @@ macro_rules! key_client_common {
                 self.keys.status()
             }
 
+            /// Failed refreshes since the last success.
+            #[must_use]
+            pub fn consecutive_refresh_failures(&self) -> u32 {
+                self.keys.store.status.load().consecutive_failures
+            }
+
             /// When the last successful refresh completed.
             #[must_use]
             pub fn last_refresh_success(&self) -> Option<Timestamp> {
@@ -97,7 +103,7 @@ pub(crate) use key_client_common;
 /// client.refresh().await?;
 /// match client.decrypt_token_into_raw_uid("A4AAA...", Some("example.com")) {
 ///     Ok(decrypted) => println!("bid for {}", decrypted.uid().as_str()),
-///     Err(e) => println!("no bid: {}", e.as_status()),
+///     Err(e) => println!("no bid: {e}"),
 /// }
 /// # Ok(()) }
 /// ```
@@ -113,13 +119,14 @@ impl BidstreamClient {
     /// request's site domain or app name, `None` when it has none) for client-side tokens.
     ///
     /// # Errors
-    /// A [`DecryptError`] whose `as_status()` is the official status (`NOT_INITIALIZED`,
-    /// `EXPIRED_TOKEN`, `DOMAIN_OR_APP_NAME_CHECK_FAILED`, ...).
+    /// [`Error::Core`] with a [`DecryptError`](uid2::DecryptError) (see [`Error::decrypt_error`]) whose
+    /// `as_status()` is the official status (`NOT_INITIALIZED`, `EXPIRED_TOKEN`,
+    /// `DOMAIN_OR_APP_NAME_CHECK_FAILED`, ...). Building the error allocates nothing.
     pub fn decrypt_token_into_raw_uid(
         &self,
         token: &str,
         domain_or_app_name: Option<&str>,
-    ) -> Result<DecryptedToken, DecryptError> {
+    ) -> Result<DecryptedToken, Error> {
         self.decrypt_token_into_raw_uid_at(token, domain_or_app_name, clock::now())
     }
 
@@ -132,14 +139,14 @@ impl BidstreamClient {
         token: &str,
         domain_or_app_name: Option<&str>,
         now: Timestamp,
-    ) -> Result<DecryptedToken, DecryptError> {
+    ) -> Result<DecryptedToken, Error> {
         let keys = self.keys.store.keys.load();
-        uid2::token::decrypt(
+        Ok(uid2::token::decrypt(
             keys.as_deref(),
             token,
             ClientType::Bidstream,
             domain_or_app_name,
             now,
-        )
+        )?)
     }
 }

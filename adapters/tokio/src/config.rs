@@ -7,7 +7,7 @@ use uid2::envelope::{CLIENT_VERSION, Credentials, Environment};
 use uid2::operator::key_refresh::KeyRefreshConfig;
 
 use crate::error::Error;
-use crate::retry::RetryPolicy;
+use crate::retry::RetryConfig;
 use crate::transport::DEFAULT_MAX_RESPONSE_BYTES;
 
 /// How a client reaches the operator: base URL, credentials, timeouts, and the policies of
@@ -35,30 +35,25 @@ pub struct ClientConfig {
     pub max_response_bytes: usize,
     /// Schedule of the background key refresh (bidstream and sharing clients).
     pub key_refresh: KeyRefreshConfig,
-    /// Retries of the bulk identity-map helper.
-    pub retry: RetryPolicy,
-    /// Most identity-map requests in flight at once in the bulk helper. Default 20 (the
-    /// operator's documented limit).
-    pub max_in_flight: usize,
+    /// Retries and parallelism of the bulk identity-map helper.
+    pub retry: RetryConfig,
 }
 
 /// Default connect timeout (10 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default bound on a whole call (30 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default number of bulk identity-map requests in flight (20).
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 20;
 
 impl ClientConfig {
     /// A configuration for the operator at `base_url` with an API key and its base64 client
     /// secret.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] when `base_url` is not an `http://` or `https://` URL;
-    /// [`Error::Core`] when the API key or secret cannot be used.
+    /// [`Error::Core`] with an [`EnvelopeError`](uid2::EnvelopeError) when the API key or the
+    /// secret cannot be used.
     pub fn new(base_url: &str, api_key: &str, secret_base64: &str) -> Result<Self, Error> {
         let credentials = Credentials::from_strings(api_key, secret_base64)?;
-        Self::from_credentials(base_url, credentials)
+        Ok(Self::with_credentials(base_url, credentials))
     }
 
     /// A configuration for one of the public environments.
@@ -73,18 +68,12 @@ impl ClientConfig {
         Self::new(environment.base_url(), api_key, secret_base64)
     }
 
-    /// A configuration from already parsed credentials.
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] when `base_url` is not an `http://` or `https://` URL.
-    pub fn from_credentials(base_url: &str, credentials: Credentials) -> Result<Self, Error> {
-        let lower = base_url.get(..8).unwrap_or(base_url).to_ascii_lowercase();
-        if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-            return Err(Error::InvalidConfig {
-                reason: "base_url must start with https:// (or http:// for a local operator)",
-            });
-        }
-        Ok(Self {
+    /// A configuration from already parsed credentials. A base URL that is not `https://` (or
+    /// `http://`, for a local operator) makes every call fail with
+    /// [`TransportErrorKind::InvalidRequest`](crate::TransportErrorKind::InvalidRequest).
+    #[must_use]
+    pub fn with_credentials(base_url: &str, credentials: Credentials) -> Self {
+        Self {
             base_url: base_url.to_owned(),
             credentials,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -92,9 +81,8 @@ impl ClientConfig {
             user_agent: CLIENT_VERSION.to_owned(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             key_refresh: KeyRefreshConfig::default(),
-            retry: RetryPolicy::default(),
-            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-        })
+            retry: RetryConfig::default(),
+        }
     }
 
     /// Sets the connect timeout.
@@ -127,15 +115,15 @@ impl ClientConfig {
 
     /// Sets the bulk identity-map retry policy.
     #[must_use]
-    pub const fn with_retry(mut self, retry: RetryPolicy) -> Self {
+    pub const fn with_retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
     }
 
-    /// Sets the number of bulk identity-map requests in flight (at least 1).
+    /// Sets the largest reply body accepted by the default transport.
     #[must_use]
-    pub const fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
-        self.max_in_flight = if max_in_flight == 0 { 1 } else { max_in_flight };
+    pub const fn with_max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
         self
     }
 }
@@ -151,7 +139,6 @@ impl fmt::Debug for ClientConfig {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("key_refresh", &self.key_refresh)
             .field("retry", &self.retry)
-            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }

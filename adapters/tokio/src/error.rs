@@ -3,14 +3,16 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use uid2::envelope::{EnvelopeError, HttpError, ResponseError};
 use uid2::gigya::GigyaError;
+use uid2::operator::IdentityTokensError;
 use uid2::operator::identity_map_v3::BatchError;
 use uid2::operator::key_refresh::RefreshError;
 use uid2::operator::optout_status::OptoutStatusError;
 use uid2::operator::salt_buckets::SinceOutOfRange;
+use uid2::random::RandomError;
+use uid2::token::{DecryptError, EncryptError};
 use uid2::{IdentityError, KeySetError};
 
 /// Everything a client call can fail with.
@@ -27,20 +29,17 @@ pub enum Error {
     #[error("transport error: {0}")]
     Transport(#[source] TransportError),
     /// The call did not complete within the configured bound (connect or whole call).
-    #[error("no reply within {after:?}")]
-    Timeout {
-        /// The bound that was exceeded.
-        after: Duration,
-    },
+    #[error("no complete response within the configured timeout")]
+    Timeout,
     /// The server answered with an HTTP status other than 200.
-    #[error("http status {status}")]
+    #[error("{}", HttpDisplay(*status, error))]
     Http {
         /// The HTTP status.
         status: u16,
         /// What the operator said (its `status` and `message`, or the start of a text body);
         /// `None` for servers other than the operator (Gigya).
         #[source]
-        detail: Option<HttpError>,
+        error: Option<HttpError>,
     },
     /// The core rejected the input or the reply (see [`CoreError`]).
     #[error(transparent)]
@@ -56,12 +55,75 @@ pub enum Error {
     Closed,
 }
 
+struct HttpDisplay<'a>(u16, &'a Option<HttpError>);
+
+impl fmt::Display for HttpDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Some(e) => fmt::Display::fmt(e, f),
+            None => write!(f, "server answered http {}", self.0),
+        }
+    }
+}
+
 impl Error {
     /// The HTTP status, for [`Error::Http`].
     #[must_use]
-    pub const fn status(&self) -> Option<u16> {
+    pub const fn http_status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// What the operator said, for [`Error::Http`] from an operator endpoint.
+    #[must_use]
+    pub const fn http_error(&self) -> Option<&HttpError> {
+        match self {
+            Self::Http { error, .. } => error.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether this is [`Error::Timeout`].
+    #[must_use]
+    pub const fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout)
+    }
+
+    /// The decryption error, when a token could not be decrypted (its `as_status()` is the
+    /// official status).
+    #[must_use]
+    pub const fn decrypt_error(&self) -> Option<&DecryptError> {
+        match self {
+            Self::Core(CoreError::Decrypt(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The encryption error, when a raw UID could not be encrypted.
+    #[must_use]
+    pub const fn encrypt_error(&self) -> Option<&EncryptError> {
+        match self {
+            Self::Core(CoreError::Encrypt(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The core's response error, when the core rejected a reply.
+    #[must_use]
+    pub const fn response_error(&self) -> Option<&ResponseError> {
+        match self {
+            Self::Core(CoreError::Response(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The transport error kind, for [`Error::Transport`].
+    #[must_use]
+    pub const fn transport_kind(&self) -> Option<TransportErrorKind> {
+        match self {
+            Self::Transport(e) => Some(e.kind()),
             _ => None,
         }
     }
@@ -71,7 +133,7 @@ impl Error {
     #[must_use]
     pub const fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport(_) | Self::Timeout { .. } => true,
+            Self::Transport(_) | Self::Timeout => true,
             Self::Http { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
@@ -82,7 +144,7 @@ impl Error {
         match e {
             ResponseError::HttpStatus(h) => Self::Http {
                 status: h.status(),
-                detail: Some(h),
+                error: Some(h),
             },
             other => Self::Core(CoreError::Response(other)),
         }
@@ -96,13 +158,11 @@ impl Error {
             (RefreshError::KeySet(k), _) => Self::Core(CoreError::KeySet(k)),
             (RefreshError::Envelope(k), _) => Self::Core(CoreError::Envelope(k)),
             (_, Some(t)) => t,
-            (RefreshError::Timeout, None) => Self::Timeout {
-                after: Duration::ZERO,
-            },
-            (_, None) => Self::Transport(TransportError::new(
-                TransportErrorKind::Other,
-                "key refresh request could not be completed",
-            )),
+            (RefreshError::Timeout, None) => Self::Timeout,
+            (RefreshError::Transport, None) => {
+                Self::Transport(TransportError::from_kind(TransportErrorKind::Other))
+            }
+            (other, None) => Self::Core(CoreError::Refresh(other)),
         }
     }
 }
@@ -135,6 +195,21 @@ pub enum CoreError {
     /// A Gigya request that could not be built, or a reply that could not be read.
     #[error(transparent)]
     Gigya(#[from] GigyaError),
+    /// A token could not be decrypted; `as_status()` gives the official status.
+    #[error(transparent)]
+    Decrypt(#[from] DecryptError),
+    /// A raw UID could not be encrypted; `as_status()` gives the official status.
+    #[error(transparent)]
+    Encrypt(#[from] EncryptError),
+    /// A stored identity could not be read.
+    #[error(transparent)]
+    IdentityTokens(#[from] IdentityTokensError),
+    /// A key refresh failed in a way no other variant describes.
+    #[error(transparent)]
+    Refresh(#[from] RefreshError),
+    /// The OS random generator failed.
+    #[error(transparent)]
+    Random(#[from] RandomError),
 }
 
 macro_rules! from_core {
@@ -153,7 +228,11 @@ from_core!(
     OptoutStatusError,
     SinceOutOfRange,
     KeySetError,
-    GigyaError
+    GigyaError,
+    DecryptError,
+    EncryptError,
+    IdentityTokensError,
+    RandomError
 );
 
 impl From<ResponseError> for Error {
@@ -164,7 +243,10 @@ impl From<ResponseError> for Error {
 
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
-        Self::Transport(e)
+        match e.kind() {
+            TransportErrorKind::Timeout => Self::Timeout,
+            _ => Self::Transport(e),
+        }
     }
 }
 
@@ -174,12 +256,14 @@ impl From<TransportError> for Error {
 pub enum TransportErrorKind {
     /// The URL or a header could not be used.
     InvalidRequest,
-    /// The connection could not be established (DNS, refused, TLS).
+    /// The connection could not be made (refused, unreachable, DNS failure, TLS handshake).
     Connect,
     /// The connection was not established within the connect timeout.
-    ConnectTimeout,
-    /// The connection failed while the request or reply was in transit.
+    Timeout,
+    /// The connection broke while sending or receiving.
     Io,
+    /// The server did not speak valid HTTP.
+    Protocol,
     /// The reply body is larger than the configured limit.
     BodyTooLarge,
     /// Anything else.
@@ -189,12 +273,13 @@ pub enum TransportErrorKind {
 impl TransportErrorKind {
     const fn as_str(self) -> &'static str {
         match self {
-            Self::InvalidRequest => "invalid request",
-            Self::Connect => "connect failed",
-            Self::ConnectTimeout => "connect timed out",
-            Self::Io => "connection failed",
-            Self::BodyTooLarge => "reply body too large",
-            Self::Other => "transport failure",
+            Self::InvalidRequest => "the url or a header cannot be used",
+            Self::Connect => "could not connect",
+            Self::Timeout => "timed out",
+            Self::Io => "connection failed while sending or receiving",
+            Self::Protocol => "the server did not answer with valid http",
+            Self::BodyTooLarge => "the response body is too large",
+            Self::Other => "http request failed",
         }
     }
 }
@@ -229,12 +314,6 @@ impl TransportError {
     #[must_use]
     pub const fn kind(&self) -> TransportErrorKind {
         self.kind
-    }
-
-    /// Whether the connect timeout expired.
-    #[must_use]
-    pub fn is_timeout(&self) -> bool {
-        self.kind == TransportErrorKind::ConnectTimeout
     }
 }
 

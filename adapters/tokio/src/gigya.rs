@@ -12,7 +12,7 @@ use crate::clock::{self, OsRandom};
 use crate::config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::error::Error;
 use crate::operator::bounded;
-use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, HyperTransport, Transport};
+use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HyperTransport, Transport};
 
 /// Where and how a [`GigyaClient`] calls Gigya. `Debug` never shows the credentials' secrets.
 #[derive(Clone)]
@@ -145,6 +145,12 @@ impl<T: Transport> GigyaClient<T> {
         }
     }
 
+    /// The clock correction learned from Gigya (server time minus local time, milliseconds).
+    #[must_use]
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.inner.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
     /// Calls API `method` (e.g. `accounts.getAccountInfo`) with `params`. A reply with a
     /// non-zero `errorCode` is still `Ok`: check [`Response::is_success`].
     ///
@@ -166,9 +172,11 @@ impl<T: Transport> GigyaClient<T> {
             let offset = self.inner.clock_offset_ms.load(Ordering::Relaxed);
             let now = clock::now().saturating_add_millis(offset);
             let (url, headers, body) = builder.build(now, &mut OsRandom)?.into_parts();
-            let mut pairs: Vec<(&str, &str)> =
-                headers.iter().map(|h| (h.name(), h.value())).collect();
-            pairs.push(("User-Agent", &config.user_agent));
+            let mut pairs: Vec<Header<'_>> = headers
+                .iter()
+                .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
+                .collect();
+            pairs.push(Header::new("User-Agent", &config.user_agent, false));
             let reply = bounded(
                 config.timeout,
                 self.inner.transport.post(&url, &pairs, body),
@@ -179,7 +187,7 @@ impl<T: Transport> GigyaClient<T> {
                 Err(_) if reply.status != 200 => {
                     return Err(Error::Http {
                         status: reply.status,
-                        detail: None,
+                        error: None,
                     });
                 }
                 Err(e) => return Err(e.into()),

@@ -78,7 +78,7 @@ macro_rules! client_common {
 ///
 /// [`map`](Self::map) sends one request, as the official SDKs do;
 /// [`map_bulk`](Self::map_bulk) splits any number of identities into batches within the
-/// operator's limits, keeps up to [`ClientConfig::max_in_flight`] of them in flight, retries
+/// operator's limits, keeps up to [`RetryConfig::max_in_flight`](crate::RetryConfig) of them in flight, retries
 /// rate-limited and failed batches with backoff, and merges the results.
 #[derive(Debug)]
 pub struct IdentityMapV3Client<T = HyperTransport> {
@@ -99,7 +99,7 @@ impl<T: Transport> IdentityMapV3Client<T> {
     }
 
     /// Maps any number of identities: batches of at most 5,000 identities and 1 MiB each,
-    /// at most [`ClientConfig::max_in_flight`] in flight, each retried per
+    /// at most `retry.max_in_flight` in flight, each retried per
     /// [`ClientConfig::retry`] on transport errors, timeouts, HTTP 429 and 5xx. Results are
     /// merged in input order (a later duplicate of an input wins, as within one request).
     ///
@@ -112,7 +112,7 @@ impl<T: Transport> IdentityMapV3Client<T> {
         input: IdentityMapV3Input,
     ) -> Result<IdentityMapV3Response, Error> {
         let batches = input.into_batches(BatchLimits::default())?;
-        let in_flight = self.operator.config.max_in_flight.max(1);
+        let in_flight = self.operator.config.retry.max_in_flight.max(1);
         let mut results =
             stream::iter(batches.iter().map(|b| self.send_with_retry(b))).buffered(in_flight);
         let mut merged = IdentityMapV3Response::default();
@@ -165,7 +165,10 @@ impl<T: Transport> IdentityMapClient<T> {
     ///
     /// # Errors
     /// As [`IdentityMapV3Client::map`].
-    pub async fn map(&self, request: IdentityMapV2Request) -> Result<IdentityMapV2Response, Error> {
+    pub async fn generate_identity_map(
+        &self,
+        request: IdentityMapV2Request,
+    ) -> Result<IdentityMapV2Response, Error> {
         let document = self
             .operator
             .enveloped(identity_map_v2::PATH, request.body(), BodyEncoding::Text)
@@ -201,7 +204,7 @@ impl<T: Transport> OptOutStatusClient<T> {
     ///
     /// # Errors
     /// As [`IdentityMapV3Client::map`].
-    pub async fn optout_status(
+    pub async fn get_optout_status(
         &self,
         request: OptoutStatusRequest,
     ) -> Result<OptoutStatusResponse, Error> {

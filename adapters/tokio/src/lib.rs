@@ -2,7 +2,7 @@
 //!
 //! The core builds every request and reads every reply; this crate moves the bytes, keeps the
 //! time and draws the entropy. It adds no protocol logic of its own beyond the bulk
-//! identity-map retry policy ([`RetryPolicy`]).
+//! identity-map retry policy ([`RetryConfig`]).
 //!
 //! | role | client | operator endpoints |
 //! | --- | --- | --- |
@@ -68,15 +68,15 @@ mod transport;
 
 pub use bidstream::BidstreamClient;
 pub use clock::OsRandom;
-pub use config::{ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_TIMEOUT};
+pub use config::{ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use error::{CoreError, Error, TransportError, TransportErrorKind};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::{IdentityMapClient, IdentityMapV3Client, OptOutStatusClient};
 pub use publisher::PublisherClient;
 pub use refresher::RefreshStatus;
-pub use retry::RetryPolicy;
+pub use retry::RetryConfig;
 pub use sharing::SharingClient;
-pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, HttpResponse, HyperTransport, Transport};
+pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HttpResponse, HyperTransport, Transport};
 
 /// The core crate, re-exported so that callers use the same version.
 pub use uid2;

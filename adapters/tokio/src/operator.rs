@@ -6,7 +6,7 @@ use uid2::envelope::OperatorRequest;
 
 use crate::config::ClientConfig;
 use crate::error::Error;
-use crate::transport::{HttpResponse, HyperTransport, Transport};
+use crate::transport::{Header, HttpResponse, HyperTransport, Transport};
 
 /// Configuration and transport, shared by a client's clones and its background task.
 #[derive(Debug)]
@@ -35,9 +35,11 @@ impl<T: Transport> Operator<T> {
         body: Option<Vec<u8>>,
     ) -> Result<HttpResponse, Error> {
         let url = request.url(&self.config.base_url);
-        let mut headers: Vec<(&str, &str)> =
-            request.headers().map(|h| (h.name(), h.value())).collect();
-        headers.push(("User-Agent", &self.config.user_agent));
+        let mut headers: Vec<Header<'_>> = request
+            .headers()
+            .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
+            .collect();
+        headers.push(Header::new("User-Agent", &self.config.user_agent, false));
         let body = body.unwrap_or_else(|| request.body().to_vec());
         bounded(
             self.config.timeout,
@@ -53,9 +55,7 @@ pub(crate) async fn bounded(
     call: impl Future<Output = Result<HttpResponse, crate::TransportError>>,
 ) -> Result<HttpResponse, Error> {
     match tokio::time::timeout(timeout, call).await {
-        Err(_) => Err(Error::Timeout { after: timeout }),
-        Ok(Err(e)) if e.is_timeout() => Err(Error::Timeout { after: timeout }),
-        Ok(Err(e)) => Err(Error::Transport(e)),
-        Ok(Ok(response)) => Ok(response),
+        Err(_) => Err(Error::Timeout),
+        Ok(result) => Ok(result?),
     }
 }

@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use uid2::operator::key_refresh::KeyEndpoint;
 use uid2::token::ClientType;
-use uid2::{
-    DecryptError, DecryptedToken, EncryptError, KeySet, SecureRandom, SharingToken, Timestamp,
-};
+use uid2::{DecryptedToken, KeySet, SecureRandom, SharingToken, Timestamp};
 
 use crate::bidstream::key_client_common;
 use crate::clock::{self, OsRandom};
@@ -29,9 +27,9 @@ use crate::transport::Transport;
 /// let config = ClientConfig::new("https://prod.uidapi.com", "my-api-key", "bXktc2VjcmV0LWJhc2U2NC0zMi1ieXRlcy1sb25nLi4=")?;
 /// let client = SharingClient::new(config)?;
 /// client.refresh().await?;
-/// let token = client.encrypt_raw_uid_into_token("ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=")
-///     .map_err(|e| e.as_status());
-/// # let _ = token;
+/// let token = client.encrypt_raw_uid_into_token("ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=")?;
+/// let back = client.decrypt_token_into_raw_uid(token.as_str())?;
+/// assert_eq!(back.uid().as_str(), "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=");
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -45,8 +43,9 @@ impl SharingClient {
     /// Decrypts a sharing token into its raw UID.
     ///
     /// # Errors
-    /// A [`DecryptError`] whose `as_status()` is the official status.
-    pub fn decrypt_token_into_raw_uid(&self, token: &str) -> Result<DecryptedToken, DecryptError> {
+    /// [`Error::Core`] with a [`DecryptError`](uid2::DecryptError) (see [`Error::decrypt_error`]) whose
+    /// `as_status()` is the official status.
+    pub fn decrypt_token_into_raw_uid(&self, token: &str) -> Result<DecryptedToken, Error> {
         self.decrypt_token_into_raw_uid_at(token, clock::now())
     }
 
@@ -58,17 +57,24 @@ impl SharingClient {
         &self,
         token: &str,
         now: Timestamp,
-    ) -> Result<DecryptedToken, DecryptError> {
+    ) -> Result<DecryptedToken, Error> {
         let keys = self.keys.store.keys.load();
-        uid2::token::decrypt(keys.as_deref(), token, ClientType::Sharing, None, now)
+        Ok(uid2::token::decrypt(
+            keys.as_deref(),
+            token,
+            ClientType::Sharing,
+            None,
+            now,
+        )?)
     }
 
     /// Encrypts a raw UID2 into a sharing token, with nonces from the OS generator.
     ///
     /// # Errors
-    /// An [`EncryptError`] whose `as_status()` is the official status (`NOT_INITIALIZED`,
-    /// `KEYS_NOT_SYNCED`, `NOT_AUTHORIZED_FOR_MASTER_KEY`, ...).
-    pub fn encrypt_raw_uid_into_token(&self, raw_uid: &str) -> Result<SharingToken, EncryptError> {
+    /// [`Error::Core`] with an [`EncryptError`](uid2::EncryptError) (see [`Error::encrypt_error`]) whose
+    /// `as_status()` is the official status (`NOT_INITIALIZED`, `KEYS_NOT_SYNCED`,
+    /// `NOT_AUTHORIZED_FOR_MASTER_KEY`, ...).
+    pub fn encrypt_raw_uid_into_token(&self, raw_uid: &str) -> Result<SharingToken, Error> {
         self.encrypt_raw_uid_into_token_at(raw_uid, clock::now(), &mut OsRandom)
     }
 
@@ -82,8 +88,8 @@ impl SharingClient {
         raw_uid: &str,
         now: Timestamp,
         rng: &mut impl SecureRandom,
-    ) -> Result<SharingToken, EncryptError> {
+    ) -> Result<SharingToken, Error> {
         let keys = self.keys.store.keys.load();
-        uid2::token::encrypt(keys.as_deref(), raw_uid, now, rng)
+        Ok(uid2::token::encrypt(keys.as_deref(), raw_uid, now, rng)?)
     }
 }

@@ -44,11 +44,64 @@ impl HttpResponse {
         }
     }
 
-    /// Sets the `Date` header value.
+    /// Adds the `Date` header.
     #[must_use]
-    pub fn with_date(mut self, date: Option<String>) -> Self {
-        self.date = date;
+    pub fn with_date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
         self
+    }
+}
+
+/// One request header handed to a [`Transport`]. `Debug` redacts sensitive values (the
+/// `Authorization` header carrying the API key).
+#[derive(Clone, Copy)]
+pub struct Header<'a> {
+    name: &'a str,
+    value: &'a str,
+    sensitive: bool,
+}
+
+impl<'a> Header<'a> {
+    /// A header; `sensitive` marks a credential that must never be logged.
+    #[must_use]
+    pub const fn new(name: &'a str, value: &'a str, sensitive: bool) -> Self {
+        Self {
+            name,
+            value,
+            sensitive,
+        }
+    }
+
+    /// The header name.
+    #[must_use]
+    pub const fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The value, to be sent verbatim.
+    #[must_use]
+    pub const fn value(&self) -> &'a str {
+        self.value
+    }
+
+    /// Whether the value is a credential.
+    #[must_use]
+    pub const fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value: &dyn fmt::Debug = if self.sensitive {
+            &"<redacted>"
+        } else {
+            &self.value
+        };
+        f.debug_struct("Header")
+            .field("name", &self.name)
+            .field("value", value)
+            .finish()
     }
 }
 
@@ -71,7 +124,7 @@ impl fmt::Debug for HttpResponse {
 /// themselves, so an implementation only needs its own connect timeout. It must not retry,
 /// follow redirects or interpret the body: that is the core's job.
 pub trait Transport: Send + Sync + 'static {
-    /// Posts `body` to `url` with `headers` (name, value). Headers named `Authorization` carry
+    /// Posts `body` to `url` with `headers`. Headers marked sensitive (`Authorization`) carry
     /// a credential: never log them.
     ///
     /// # Errors
@@ -80,7 +133,7 @@ pub trait Transport: Send + Sync + 'static {
     fn post(
         &self,
         url: &str,
-        headers: &[(&str, &str)],
+        headers: &[Header<'_>],
         body: Vec<u8>,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
 }
@@ -145,7 +198,7 @@ impl Transport for HyperTransport {
     async fn post(
         &self,
         url: &str,
-        headers: &[(&str, &str)],
+        headers: &[Header<'_>],
         body: Vec<u8>,
     ) -> Result<HttpResponse, TransportError> {
         let uri: Uri = url
@@ -155,16 +208,14 @@ impl Transport for HyperTransport {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| TransportError::new(TransportErrorKind::InvalidRequest, e))?;
         let map = request.headers_mut();
-        for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
+        for header in headers {
+            let name = HeaderName::from_bytes(header.name().as_bytes())
                 .map_err(|e| TransportError::new(TransportErrorKind::InvalidRequest, e))?;
-            let mut value = HeaderValue::from_str(value).map_err(|_| {
+            let mut value = HeaderValue::from_str(header.value()).map_err(|_| {
                 // The value may be a credential: do not keep the parse error's text.
                 TransportError::from_kind(TransportErrorKind::InvalidRequest)
             })?;
-            if name == hyper::header::AUTHORIZATION {
-                value.set_sensitive(true);
-            }
+            value.set_sensitive(header.is_sensitive() || name == hyper::header::AUTHORIZATION);
             map.append(name, value);
         }
         let response = self.client.request(request).await.map_err(classify)?;
@@ -203,7 +254,7 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
             || c.downcast_ref::<std::io::Error>()
                 .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
         {
-            return TransportError::new(TransportErrorKind::ConnectTimeout, e);
+            return TransportError::new(TransportErrorKind::Timeout, e);
         }
         cause = c.source();
     }
