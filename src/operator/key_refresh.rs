@@ -266,10 +266,10 @@ impl KeyRefresher {
     /// [`RefreshError::Timeout`]. A due attempt is then returned by
     /// [`poll_transmit`](Self::poll_transmit).
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        if let State::InFlight { deadline, .. } = &self.state {
-            if now >= *deadline {
-                self.fail(now, RefreshError::Timeout);
-            }
+        if let State::InFlight { deadline, .. } = &self.state
+            && now >= *deadline
+        {
+            self.fail(now, RefreshError::Timeout);
         }
     }
 
