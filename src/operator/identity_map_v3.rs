@@ -413,6 +413,10 @@ impl IdentityMapV3Request {
     /// same; when a hash was sent more than once, a later position overwrites an earlier one in
     /// the same table, so such an input can be both mapped and unmapped.
     ///
+    /// To send the request and read its reply in one typed step, use
+    /// [`OperatorCall::seal`](crate::operator::OperatorCall::seal) and open the reply with the
+    /// [`PendingReply`](crate::operator::PendingReply) it returns.
+    ///
     /// # Errors
     /// * [`ResponseError::UnexpectedStatus`] when `status` is not `success`.
     /// * [`ResponseError::MalformedResponse`] when the document is not JSON; `body` is missing or has a
@@ -734,6 +738,20 @@ impl IdentityMapV3Response {
         BTreeMap<String, UnmappedIdentity>,
     ) {
         (self.mapped, self.unmapped)
+    }
+}
+
+impl crate::operator::OperatorCall for IdentityMapV3Request {
+    type Response = IdentityMapV3Response;
+    const PATH: &'static str = "/v3/identity/map";
+    const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Binary;
+
+    fn payload(&self) -> &[u8] {
+        self.body()
+    }
+
+    fn read_reply(&self, document: &[u8]) -> Result<IdentityMapV3Response, ResponseError> {
+        self.parse_response(document)
     }
 }
 

@@ -302,6 +302,10 @@ mod response {
         /// Reads the decrypted response document: a `body` array of buckets, in the operator's
         /// order.
         ///
+        /// To send the request and read its reply in one typed step, use
+        /// [`OperatorCall::seal`](crate::operator::OperatorCall::seal) and open the reply with the
+        /// [`PendingReply`](crate::operator::PendingReply) it returns.
+        ///
         /// # Errors
         /// * [`ResponseError::UnexpectedStatus`] when `status` is not `success`.
         /// * [`ResponseError::MalformedResponse`] when the document is not JSON or `body` is missing or
@@ -314,6 +318,24 @@ mod response {
 
 #[cfg(feature = "alloc")]
 pub use response::SaltBucket;
+
+#[cfg(feature = "alloc")]
+impl crate::operator::OperatorCall for SaltBucketsRequest {
+    type Response = alloc::vec::Vec<SaltBucket>;
+    const PATH: &'static str = "/v2/identity/buckets";
+    const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
+
+    fn payload(&self) -> &[u8] {
+        self.body()
+    }
+
+    fn read_reply(
+        &self,
+        document: &[u8],
+    ) -> Result<Self::Response, crate::envelope::ResponseError> {
+        self.parse_response(document)
+    }
+}
 
 #[cfg(test)]
 mod tests {
