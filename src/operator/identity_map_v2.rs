@@ -49,6 +49,16 @@ pub struct IdentityMapV2Request {
     body: Vec<u8>,
 }
 
+impl Drop for IdentityMapV2Request {
+    /// Wipes the caller's inputs (raw DII for emails and phones).
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        for (original, _) in &mut self.items {
+            original.zeroize();
+        }
+    }
+}
+
 impl fmt::Debug for IdentityMapV2Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdentityMapV2Request")

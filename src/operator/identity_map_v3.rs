@@ -73,7 +73,8 @@ enum Hash {
 /// One identity as the caller gave it, with the hash that is sent for it.
 #[derive(Clone)]
 struct Item {
-    original: String,
+    /// The caller's input (raw DII for emails and phones): wiped when the request is dropped.
+    original: zeroize::Zeroizing<String>,
     hash: Hash,
 }
 
@@ -191,7 +192,7 @@ impl IdentityMapV3Input {
         self.items.push((
             kind,
             Item {
-                original: String::from(original),
+                original: zeroize::Zeroizing::new(String::from(original)),
                 hash,
             },
         ));
@@ -486,14 +487,14 @@ fn apply(
     for (i, group) in mapped {
         if let Some(EntryResult::Mapped(m)) = results.get(i) {
             for item in group.iter().filter_map(|&j| sent.get(j)) {
-                response.mapped.insert(item.original.clone(), m.clone());
+                response.mapped.insert(String::clone(&item.original), m.clone());
             }
         }
     }
     for (i, group) in unmapped {
         if let Some(EntryResult::Unmapped(u)) = results.get(i) {
             for item in group.iter().filter_map(|&j| sent.get(j)) {
-                response.unmapped.insert(item.original.clone(), u.clone());
+                response.unmapped.insert(String::clone(&item.original), u.clone());
             }
         }
     }
