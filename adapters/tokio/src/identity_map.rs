@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt as _};
 use uid2::Timestamp;
-use uid2::envelope::{BodyEncoding, OperatorRequest};
-use uid2::operator::identity_map_v2::{self, IdentityMapV2Request, IdentityMapV2Response};
+use uid2::operator::OperatorCall;
+use uid2::operator::identity_map_v2::{IdentityMapV2Request, IdentityMapV2Response};
 use uid2::operator::identity_map_v3::{
-    self, BatchLimits, IdentityMapV3Input, IdentityMapV3Request, IdentityMapV3Response,
+    BatchLimits, IdentityMapV3Input, IdentityMapV3Request, IdentityMapV3Response,
 };
-use uid2::operator::optout_status::{self, OptoutStatusRequest, OptoutStatusResponse};
-use uid2::operator::salt_buckets::{self, SaltBucket, SaltBucketsRequest};
+use uid2::operator::optout_status::{OptoutStatusRequest, OptoutStatusResponse};
+use uid2::operator::salt_buckets::{SaltBucket, SaltBucketsRequest};
 
 use crate::clock::{self, OsRandom};
 use crate::config::ClientConfig;
@@ -20,22 +20,15 @@ use crate::operator::Operator;
 use crate::transport::{HyperTransport, Transport};
 
 impl<T: Transport> Operator<T> {
-    /// Seals `payload` for `path`, sends it, and returns the opened response document.
-    async fn enveloped(
-        &self,
-        path: &'static str,
-        payload: &[u8],
-        encoding: BodyEncoding,
-    ) -> Result<Vec<u8>, Error> {
+    /// One sealed call: the core seals `request` for its endpoint, the reply is sent back to
+    /// the core's pending value, which opens and reads it.
+    pub(crate) async fn call<R: OperatorCall>(&self, request: &R) -> Result<R::Response, Error> {
         let credentials = &self.config.credentials;
-        let (sealed, pending) =
-            credentials.seal(path, payload, encoding, clock::now(), &mut OsRandom)?;
-        let body = sealed.into_body();
-        let http = OperatorRequest::new(path, Some(credentials.api_key()), encoding, &[]);
-        let reply = self.send(&http, Some(body)).await?;
+        let (sealed, pending) = request.seal(credentials, clock::now(), &mut OsRandom)?;
+        let http = sealed.request();
+        let reply = self.send(&http, None).await?;
         let mut body = reply.body;
-        let opened = pending.open(reply.status, reply.content_type.as_deref(), &mut body)?;
-        Ok(opened.document().to_vec())
+        Ok(pending.open(reply.status, reply.content_type.as_deref(), &mut body)?)
     }
 }
 
@@ -143,11 +136,7 @@ impl<T: Transport> IdentityMapV3Client<T> {
         &self,
         request: &IdentityMapV3Request,
     ) -> Result<IdentityMapV3Response, Error> {
-        let document = self
-            .operator
-            .enveloped(identity_map_v3::PATH, request.body(), BodyEncoding::Binary)
-            .await?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(request).await
     }
 }
 
@@ -169,11 +158,7 @@ impl<T: Transport> IdentityMapClient<T> {
         &self,
         request: IdentityMapV2Request,
     ) -> Result<IdentityMapV2Response, Error> {
-        let document = self
-            .operator
-            .enveloped(identity_map_v2::PATH, request.body(), BodyEncoding::Text)
-            .await?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(&request).await
     }
 
     /// The salt buckets that rotated since `since`, in the operator's order.
@@ -183,11 +168,7 @@ impl<T: Transport> IdentityMapClient<T> {
     /// [`IdentityMapV3Client::map`].
     pub async fn get_identity_buckets(&self, since: Timestamp) -> Result<Vec<SaltBucket>, Error> {
         let request = SaltBucketsRequest::since(since)?;
-        let document = self
-            .operator
-            .enveloped(salt_buckets::PATH, request.body(), BodyEncoding::Text)
-            .await?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(&request).await
     }
 }
 
@@ -208,10 +189,6 @@ impl<T: Transport> OptOutStatusClient<T> {
         &self,
         request: OptoutStatusRequest,
     ) -> Result<OptoutStatusResponse, Error> {
-        let document = self
-            .operator
-            .enveloped(optout_status::PATH, request.body(), BodyEncoding::Text)
-            .await?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(&request).await
     }
 }
