@@ -1,0 +1,68 @@
+//! The bid path through the clients touches no heap: `BidstreamClient` and `SharingClient`
+//! decryption and sharing encryption, on success and on failure, with keys loaded from a
+//! loopback mock operator.
+//!
+//! A counting global allocator (dhat in testing mode) records every heap block. The runtime is
+//! single-threaded, so nothing else runs while the synchronous calls are measured.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "test code: a panic is a test failure"
+)]
+
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
+mod support;
+
+use support::mock_operator::{self, API_KEY, MockOperator, SECRET, SITE_DOMAIN};
+use uid2::operator::TokenGenerateRequest;
+use uid2_tokio::{BidstreamClient, ClientConfig, PublisherClient, SharingClient};
+
+fn heap_blocks() -> u64 {
+    dhat::HeapStats::get().total_blocks
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn decrypt_and_encrypt_do_not_allocate() {
+    let _profiler = dhat::Profiler::builder().testing().build();
+    let mock = MockOperator::start().await;
+    let config = ClientConfig::new(&mock.base_url(), API_KEY, SECRET).unwrap();
+    let token = PublisherClient::new(config.clone())
+        .unwrap()
+        .generate_token(TokenGenerateRequest::from_email("heap@example.com").unwrap())
+        .await
+        .unwrap()
+        .into_identity()
+        .unwrap()
+        .advertising_token()
+        .to_owned();
+    let bidstream = BidstreamClient::new(config.clone()).unwrap();
+    let sharing = SharingClient::new(config).unwrap();
+    bidstream.refresh().await.unwrap();
+    sharing.refresh().await.unwrap();
+    let raw_uid = mock_operator::raw_uid_for("heap");
+    let shared = sharing.encrypt_raw_uid_into_token(&raw_uid).unwrap();
+
+    let before = heap_blocks();
+    for _ in 0..100 {
+        assert!(
+            bidstream
+                .decrypt_token_into_raw_uid(&token, Some(SITE_DOMAIN))
+                .is_ok()
+        );
+        assert!(
+            bidstream
+                .decrypt_token_into_raw_uid("AAAAnot-a-token", None)
+                .is_err()
+        );
+        assert!(sharing.decrypt_token_into_raw_uid(shared.as_str()).is_ok());
+        assert!(sharing.encrypt_raw_uid_into_token(&raw_uid).is_ok());
+    }
+    assert_eq!(heap_blocks(), before, "the bid path allocated");
+}
