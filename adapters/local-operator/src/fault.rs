@@ -46,12 +46,17 @@ impl FaultRule {
     }
 }
 
-/// Picks the fault for a request to `path` and counts it against its rule: path rules first
-/// (newest first), then global rules.
+/// Picks the fault for a request to `path` and counts it against its rule: counted rules first
+/// (oldest first), then path rules, then the global rule.
 pub(crate) fn take_fault(rules: &mut Vec<FaultRule>, path: &str) -> Fault {
     let pick = rules
         .iter()
-        .rposition(|r| r.path.is_some() && r.matches(path))
+        .position(|r| r.remaining.is_some() && r.matches(path))
+        .or_else(|| {
+            rules
+                .iter()
+                .rposition(|r| r.path.is_some() && r.matches(path))
+        })
         .or_else(|| rules.iter().rposition(|r| r.path.is_none()));
     let Some(i) = pick else {
         return Fault::None;
@@ -74,8 +79,8 @@ pub(crate) fn outage(rules: &[FaultRule]) -> bool {
     rules
         .iter()
         .rev()
-        .find(|r| r.path.is_none())
-        .is_some_and(|r| r.fault == Fault::Outage && r.remaining.is_none())
+        .find(|r| r.path.is_none() && r.remaining.is_none())
+        .is_some_and(|r| r.fault == Fault::Outage)
 }
 
 #[cfg(test)]

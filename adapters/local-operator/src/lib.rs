@@ -194,10 +194,10 @@ impl LocalOperator {
     }
 
     /// Applies `fault` to every request until changed. [`Fault::None`] clears the global fault
-    /// (path faults stay).
+    /// (path and counted faults stay).
     pub fn set_fault(&self, fault: Fault) {
         self.update_faults(|rules| {
-            rules.retain(|r| r.path.is_some());
+            rules.retain(|r| r.path.is_some() || r.remaining.is_some());
             if fault != Fault::None {
                 rules.push(FaultRule {
                     fault,
@@ -209,19 +209,22 @@ impl LocalOperator {
     }
 
     /// Applies `fault` to requests to `path` (for example `/v2/key/sharing`) until changed; it
-    /// takes precedence over the global fault. [`Fault::None`] makes that path answer normally.
+    /// takes precedence over the global fault. [`Fault::None`] removes the path's fault.
     pub fn set_path_fault(&self, path: &str, fault: Fault) {
         self.update_faults(|rules| {
-            rules.retain(|r| r.path.as_deref() != Some(path));
-            rules.push(FaultRule {
-                fault,
-                path: Some(path.into()),
-                remaining: None,
-            });
+            rules.retain(|r| r.remaining.is_some() || r.path.as_deref() != Some(path));
+            if fault != Fault::None {
+                rules.push(FaultRule {
+                    fault,
+                    path: Some(path.into()),
+                    remaining: None,
+                });
+            }
         });
     }
 
-    /// Applies `fault` to the next `requests` requests (any path), then answers normally again.
+    /// Applies `fault` to the next `requests` requests (any path), then answers as before.
+    /// Counted faults come first (in the order they were set), before path and global faults.
     /// With [`Fault::Outage`] the affected connections are closed but new ones are accepted.
     pub fn fault_next(&self, requests: u32, fault: Fault) {
         if requests == 0 {
