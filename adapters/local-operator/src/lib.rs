@@ -85,6 +85,8 @@ pub struct LocalOperator {
     addr: SocketAddr,
     shutdown: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
+    /// The runtime [`start_blocking`](Self::start_blocking) made, if any.
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for LocalOperator {
@@ -135,7 +137,31 @@ impl LocalOperator {
             addr,
             shutdown: Some(shutdown_tx),
             task: Some(task),
+            runtime: None,
         })
+    }
+
+    /// Starts the operator on a runtime of its own (one worker thread), for synchronous code
+    /// and tests that have no tokio runtime. Dropping the handle stops the server and that
+    /// runtime.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start), plus [`io::ErrorKind::Other`] when called from within a tokio
+    /// runtime (use [`start`](Self::start) there) or when the runtime cannot be built.
+    pub fn start_blocking(config: LocalOperatorConfig) -> io::Result<Self> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(io::Error::other(
+                "start_blocking was called inside a tokio runtime; use LocalOperator::start",
+            ));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("uid2-local-operator")
+            .enable_all()
+            .build()?;
+        let mut operator = runtime.block_on(Self::start(config))?;
+        operator.runtime = Some(runtime);
+        Ok(operator)
     }
 
     /// The base URL to give clients: `http://127.0.0.1:<port>` (no trailing slash).
@@ -372,6 +398,9 @@ impl Drop for LocalOperator {
         self.shutdown.take();
         if let Some(task) = self.task.take() {
             task.abort();
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }

@@ -446,3 +446,54 @@ async fn keys_rotate_with_the_clock() {
         "the next key was published in advance"
     );
 }
+
+#[tokio::test]
+async fn euid_scope_runs_through() {
+    let mut config = LocalOperatorConfig::default();
+    config.scope = uid2::IdentityScope::Euid;
+    let op = LocalOperator::start(config).await.unwrap();
+    let keys = key_set(&op, "/v2/key/bidstream").await;
+    assert_eq!(keys.identity_scope(), uid2::IdentityScope::Euid);
+    let identity = generate(
+        &op,
+        TokenGenerateRequest::from_email("eu@example.com").unwrap(),
+    )
+    .await
+    .into_identity()
+    .unwrap();
+    assert!(identity.advertising_token().starts_with("E4"));
+    let uid = op.raw_uid("eu@example.com").unwrap();
+    assert!(uid.starts_with('E'));
+    let decrypted = keys
+        .decrypt(
+            identity.advertising_token(),
+            ClientType::Bidstream,
+            None,
+            now(),
+        )
+        .unwrap();
+    assert_eq!(decrypted.uid().as_str(), uid);
+    assert!(op.raw_uid("+12345678901").unwrap().starts_with('F'));
+    // A UID2 key set rejects EUID tokens.
+    let uid2_op = start().await;
+    let uid2_keys = key_set(&uid2_op, "/v2/key/bidstream").await;
+    assert!(
+        uid2_keys
+            .decrypt(
+                identity.advertising_token(),
+                ClientType::Bidstream,
+                None,
+                now()
+            )
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn debug_output_hides_credentials() {
+    let op = start().await;
+    let config = format!("{:?} {:?}", op.config(), op);
+    assert!(!config.contains(op.client_secret()), "{config}");
+    assert!(!config.contains(op.api_key()), "{config}");
+    assert!(!config.contains("default seed"), "{config}");
+}
