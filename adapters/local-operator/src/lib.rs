@@ -53,6 +53,7 @@ mod http;
 mod keys;
 mod operator;
 mod random;
+mod record;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -71,6 +72,7 @@ pub use config::{
 };
 pub use fault::Fault;
 pub use random::OsRandom;
+pub use record::{MAX_RECORDED_REQUESTS, RecordedRequest};
 
 use crate::fault::{FaultRule, outage};
 use crate::http::Shared;
@@ -322,6 +324,14 @@ impl LocalOperator {
             .get(path)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The last requests received (at most [`MAX_RECORDED_REQUESTS`]), oldest first: method,
+    /// path, `Content-Type`, `X-UID2-Client-Version`, `User-Agent`, whether `Authorization` was
+    /// sent, and the body length.
+    #[must_use]
+    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        self.shared.operator.runtime().log.iter().cloned().collect()
     }
 
     /// The number of requests received on every path.
