@@ -64,3 +64,10 @@ fn synchronous_client_fetches_a_key_set() {
 async fn start_blocking_refuses_to_nest_in_a_runtime() {
     assert!(LocalOperator::start_blocking(LocalOperatorConfig::default()).is_err());
 }
+
+#[test]
+fn the_handle_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<LocalOperator>();
+    assert_send_sync::<uid2_local_operator::RecordedRequest>();
+}
