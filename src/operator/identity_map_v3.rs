@@ -487,14 +487,18 @@ fn apply(
     for (i, group) in mapped {
         if let Some(EntryResult::Mapped(m)) = results.get(i) {
             for item in group.iter().filter_map(|&j| sent.get(j)) {
-                response.mapped.insert(String::clone(&item.original), m.clone());
+                response
+                    .mapped
+                    .insert(String::clone(&item.original), m.clone());
             }
         }
     }
     for (i, group) in unmapped {
         if let Some(EntryResult::Unmapped(u)) = results.get(i) {
             for item in group.iter().filter_map(|&j| sent.get(j)) {
-                response.unmapped.insert(String::clone(&item.original), u.clone());
+                response
+                    .unmapped
+                    .insert(String::clone(&item.original), u.clone());
             }
         }
     }
