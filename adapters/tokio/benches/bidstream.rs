@@ -20,18 +20,18 @@
     reason = "bench code: a failed expectation panics; wall-clock timing is the point"
 )]
 
-#[path = "../tests/support/mock_operator.rs"]
-mod mock_operator;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use mock_operator::{API_KEY, MockOperator, SECRET, SITE_DOMAIN};
 use uid2::operator::TokenGenerateRequest;
 use uid2::operator::key_refresh::KeyRefreshConfig;
 use uid2::token::ClientType;
+use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
 use uid2_tokio::{BidstreamClient, ClientConfig, PublisherClient};
+
+/// A domain of the local operator's default site.
+const SITE_DOMAIN: &str = "example.com";
 
 /// Runs `op` `iters` times split across `threads` threads; returns the wall time.
 fn spread(iters: u64, threads: u64, op: &(dyn Fn() + Sync)) -> Duration {
@@ -56,11 +56,13 @@ fn bidstream(c: &mut Criterion) {
         .build()
         .unwrap();
     let (mock, client, token) = runtime.block_on(async {
-        let mock = MockOperator::start().await;
+        let mock = LocalOperator::start(LocalOperatorConfig::default())
+            .await
+            .unwrap();
         let mut schedule = KeyRefreshConfig::default();
         schedule.refresh_interval = Duration::from_millis(50);
         schedule.max_jitter = Duration::ZERO;
-        let config = ClientConfig::new(&mock.base_url(), API_KEY, SECRET)
+        let config = ClientConfig::new(&mock.base_url(), mock.api_key(), mock.client_secret())
             .unwrap()
             .with_key_refresh(schedule);
         let token = PublisherClient::new(config.clone())
@@ -77,12 +79,12 @@ fn bidstream(c: &mut Criterion) {
         (mock, client, token)
     });
     let keys = client.key_set().unwrap();
-    let now = mock_operator::wall_now();
+    let now = mock.now();
     assert!(
         keys.decrypt(&token, ClientType::Bidstream, Some(SITE_DOMAIN), now)
             .is_ok()
     );
-    let served_before = mock.state.key_sets_served();
+    let served_before = mock.request_count("/v2/key/bidstream");
 
     let mut g = c.benchmark_group("bidstream");
     for threads in [1u64, 2] {
@@ -120,7 +122,7 @@ fn bidstream(c: &mut Criterion) {
         });
     }
     g.finish();
-    let swaps = mock.state.key_sets_served() - served_before;
+    let swaps = mock.request_count("/v2/key/bidstream") - served_before;
     assert!(client.decrypt_token_into_raw_uid(&token, None).is_ok());
     println!("key sets swapped during the bench: {swaps}");
 }

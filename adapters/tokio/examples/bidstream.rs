@@ -25,7 +25,7 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
             .ok_or("no identity")?;
         (
             identity.advertising_token().to_owned(),
-            Some(common::mock_operator::SITE_DOMAIN.to_owned()),
+            Some(common::LOCAL_SITE_DOMAIN.to_owned()),
         )
     } else {
         (

@@ -17,6 +17,9 @@ use uid2_tokio::IdentityMapV3Client;
 async fn main() -> Result<(), Box<dyn core::error::Error>> {
     let operator = common::operator().await?;
     let client = IdentityMapV3Client::new(operator.config.clone())?;
+    if let Some(local) = &operator.local {
+        local.opt_out("optout@example.com"); // so that the local run shows an opt-out
+    }
 
     let mut input = IdentityMapV3Input::new();
     input.add_email("user@example.com")?;

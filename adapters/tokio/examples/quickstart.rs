@@ -8,25 +8,29 @@
 //! (and sees an opt-out), a DSP decrypts the publisher's token, and a sharer encrypts and
 //! decrypts a raw UID2. Everything goes over HTTP to 127.0.0.1.
 
-mod common;
-
-use common::mock_operator::{self, MockOperator};
 use uid2::operator::TokenGenerateRequest;
 use uid2::operator::identity_map_v3::IdentityMapV3Input;
 use uid2::operator::optout_status::OptoutStatusRequest;
+use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
 use uid2_tokio::{
     BidstreamClient, ClientConfig, IdentityMapV3Client, OptOutStatusClient, PublisherClient,
     SharingClient,
 };
 
+/// An identity the local operator always reports as opted out.
+const OPTOUT_EMAIL: &str = "optout@example.com";
+/// A domain of the local operator's default site.
+const SITE_DOMAIN: &str = "example.com";
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn core::error::Error>> {
-    let operator = MockOperator::start().await;
+    // A local operator on 127.0.0.1 with public test credentials (uid2-local-operator).
+    let operator = LocalOperator::start(LocalOperatorConfig::default()).await?;
     println!("local operator listening on {}\n", operator.base_url());
     let config = ClientConfig::new(
         &operator.base_url(),
-        mock_operator::API_KEY,
-        mock_operator::SECRET,
+        operator.api_key(),
+        operator.client_secret(),
     )?;
 
     // Publisher: generate an identity for a signed-in user, then refresh it.
@@ -57,23 +61,22 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
             .unwrap_or_default()
     );
     let optout = publisher
-        .generate_token(TokenGenerateRequest::from_email(
-            mock_operator::OPTOUT_EMAIL,
-        )?)
+        .generate_token(TokenGenerateRequest::from_email(OPTOUT_EMAIL)?)
         .await?;
     println!(
         "{}: opted out = {} (no identity to store)\n",
-        mock_operator::OPTOUT_EMAIL,
+        OPTOUT_EMAIL,
         optout.is_optout()
     );
 
     // Advertiser: map emails and phone numbers to raw UID2s.
     println!("== advertiser (identity map v3)");
+    operator.opt_out(OPTOUT_EMAIL); // the user also opts out of mapping
     let mapper = IdentityMapV3Client::new(config.clone())?;
     let mut input = IdentityMapV3Input::new();
     input.add_email("jane.doe@example.com")?;
     input.add_phone("+12345678901")?;
-    input.add_email(mock_operator::OPTOUT_EMAIL)?;
+    input.add_email(OPTOUT_EMAIL)?;
     let mapped = mapper.map_bulk(input).await?;
     for (input, identity) in mapped.mapped() {
         println!(
@@ -105,13 +108,11 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
     println!("== DSP (bidstream)");
     let dsp = BidstreamClient::new(config.clone())?;
     dsp.refresh().await?;
-    let decrypted = dsp.decrypt_token_into_raw_uid(
-        identity.advertising_token(),
-        Some(mock_operator::SITE_DOMAIN),
-    )?;
+    let decrypted =
+        dsp.decrypt_token_into_raw_uid(identity.advertising_token(), Some(SITE_DOMAIN))?;
     println!(
         "bid request from {}: raw UID2 {} (site {}, established {}), same as the advertiser's: {}",
-        mock_operator::SITE_DOMAIN,
+        SITE_DOMAIN,
         decrypted.uid().as_str(),
         decrypted.site_id(),
         decrypted.established(),
@@ -145,7 +146,7 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
 
     println!(
         "\ndone: {} requests served by the local operator",
-        operator.state.total()
+        operator.total_requests()
     );
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Every client against a loopback mock operator: the happy paths, and each failure mode as a
-//! typed error. Each test is bounded in time and talks to 127.0.0.1 only.
+//! Every client against the local operator (`uid2-local-operator`) on 127.0.0.1: the happy
+//! paths, and each failure mode as a typed error. Each test is bounded in time.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,32 +17,39 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use support::gigya_mock::GigyaMock;
 use tokio::time::Instant;
-
-use support::mock_operator::{
-    self, API_KEY, MockOperator, Mode, OPTOUT_EMAIL, SECRET, SITE_DOMAIN, SITE_ID,
-};
-use uid2::envelope::ResponseError;
+use uid2::envelope::{OperatorStatus, ResponseError};
 use uid2::gigya::{Credentials as GigyaCredentials, GigyaSecret, Params};
 use uid2::operator::TokenGenerateRequest;
 use uid2::operator::identity_map_v2::IdentityMapV2Request;
 use uid2::operator::identity_map_v3::{IdentityMapV3Input, UnmappedReason};
 use uid2::operator::key_refresh::KeyRefreshConfig;
 use uid2::operator::optout_status::OptoutStatusRequest;
-use uid2::random::ReplayRandom;
-use uid2::token::{DecryptStatus, TokenBuilder, TokenVersion};
+use uid2::token::DecryptStatus;
 use uid2::{DecryptError, Timestamp};
+use uid2_local_operator::{Fault, LocalOperator, LocalOperatorConfig};
 use uid2_tokio::{
     BidstreamClient, ClientConfig, CoreError, Error, GigyaClient, GigyaConfig, Header,
     HttpResponse, HyperTransport, IdentityMapClient, IdentityMapV3Client, OptOutStatusClient,
-    PublisherClient, RetryConfig, SharingClient, Transport, TransportError,
+    PublisherClient, RetryConfig, SharingClient, Transport, TransportError, TransportErrorKind,
 };
 
 /// Every test finishes well within this bound.
-const BOUND: Duration = Duration::from_secs(30);
+const BOUND: Duration = Duration::from_secs(60);
+/// An identity the local operator always reports as opted out.
+const OPTOUT_EMAIL: &str = "optout@example.com";
+/// A domain of the local operator's default site.
+const SITE_DOMAIN: &str = "example.com";
 
-fn config(mock: &MockOperator) -> ClientConfig {
-    ClientConfig::new(&mock.base_url(), API_KEY, SECRET)
+async fn operator() -> LocalOperator {
+    LocalOperator::start(LocalOperatorConfig::default())
+        .await
+        .unwrap()
+}
+
+fn config(op: &LocalOperator) -> ClientConfig {
+    ClientConfig::new(&op.base_url(), op.api_key(), op.client_secret())
         .unwrap()
         .with_timeout(Duration::from_secs(5))
         .with_connect_timeout(Duration::from_secs(2))
@@ -54,31 +61,35 @@ async fn bounded<F: Future>(f: F) -> F::Output {
         .expect("test took too long")
 }
 
-async fn advertising_token(mock: &MockOperator, email: &str) -> (String, String) {
-    let client = PublisherClient::new(config(mock)).unwrap();
-    let response = client
+/// A token the publisher client obtains for `email`, and the raw UID it carries.
+async fn advertising_token(op: &LocalOperator, email: &str) -> (String, String) {
+    let response = PublisherClient::new(config(op))
+        .unwrap()
         .generate_token(TokenGenerateRequest::from_email(email).unwrap())
         .await
         .unwrap();
     let identity = response.identity().expect("an identity");
-    let hash = uid2::identity::hash_email(email).unwrap();
     (
         identity.advertising_token().to_owned(),
-        mock_operator::raw_uid_for(hash.as_str()),
+        op.raw_uid(email).unwrap(),
     )
+}
+
+fn decrypt_status(e: &Error) -> DecryptStatus {
+    e.decrypt_error().expect("a decryption error").as_status()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_generates_refreshes_and_reports_optout() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let client = PublisherClient::new(config(&mock)).unwrap();
+        let op = operator().await;
+        let client = PublisherClient::new(config(&op)).unwrap();
         let generated = client
             .generate_token(TokenGenerateRequest::from_email("jane.doe@example.com").unwrap())
             .await
             .unwrap();
         let identity = generated.identity().unwrap().clone();
-        assert!(identity.is_refreshable(mock_operator::wall_now()));
+        assert!(identity.is_refreshable(op.now()));
         let refreshed = client.refresh_token(&identity).await.unwrap();
         let new_identity = refreshed.identity().unwrap();
         assert_ne!(new_identity.refresh_token(), identity.refresh_token());
@@ -96,13 +107,14 @@ async fn publisher_generates_refreshes_and_reports_optout() {
                 "refresh_expires":99999999999999,"refresh_from":1}"#,
         )
         .unwrap();
-        match client.refresh_token(&bogus).await {
-            Err(Error::Http {
-                status: 400,
-                error: Some(d),
-            }) => assert!(d.is_invalid_token()),
-            other => panic!("expected 400 invalid_token, got {other:?}"),
-        }
+        let err = client.refresh_token(&bogus).await.unwrap_err();
+        assert_eq!(err.http_status(), Some(400), "{err:?}");
+        assert!(err.http_error().unwrap().is_invalid_token(), "{err:?}");
+
+        // An expired refresh token: HTTP 400 expired_token.
+        op.set_clock_offset(31 * 86_400_000);
+        let err = client.refresh_token(&identity).await.unwrap_err();
+        assert!(err.http_error().unwrap().is_expired_token(), "{err:?}");
     })
     .await;
 }
@@ -110,43 +122,48 @@ async fn publisher_generates_refreshes_and_reports_optout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_map_v3_single_and_bulk_in_input_order() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let client = IdentityMapV3Client::new(config(&mock)).unwrap();
+        let op = operator().await;
+        assert!(op.opt_out(OPTOUT_EMAIL));
+        let client = IdentityMapV3Client::new(config(&op)).unwrap();
         let mut input = IdentityMapV3Input::new();
         input.add_email("user@example.com").unwrap();
         input.add_email(OPTOUT_EMAIL).unwrap();
         input.add_phone("+12345678901").unwrap();
         let response = client.map(input).await.unwrap();
-        let hash = uid2::identity::hash_email("user@example.com").unwrap();
         assert_eq!(
             response
                 .get_mapped("user@example.com")
                 .unwrap()
                 .current_raw_uid(),
-            mock_operator::raw_uid_for(hash.as_str())
+            op.raw_uid("user@example.com").unwrap()
         );
         assert_eq!(
             response.get_unmapped(OPTOUT_EMAIL).map(|u| u.reason()),
             Some(UnmappedReason::OptOut)
         );
-        assert!(response.get_mapped("+12345678901").is_some());
+        assert_eq!(
+            response
+                .get_mapped("+12345678901")
+                .unwrap()
+                .current_raw_uid(),
+            op.raw_uid("+12345678901").unwrap()
+        );
 
         // 12,001 identities: three batches (5,000 + 5,000 + 2,001), all merged.
         let emails: Vec<String> = (0..12_001)
             .map(|i| format!("user{i}@example.com"))
             .collect();
-        let before = mock.state.count("/v3/identity/map");
+        let before = op.request_count("/v3/identity/map");
         let merged = client
             .map_bulk(IdentityMapV3Input::from_emails(&emails).unwrap())
             .await
             .unwrap();
-        assert_eq!(mock.state.count("/v3/identity/map") - before, 3);
+        assert_eq!(op.request_count("/v3/identity/map") - before, 3);
         assert_eq!(merged.mapped().len(), 12_001);
         for email in [&emails[0], &emails[5_000], &emails[12_000]] {
-            let hash = uid2::identity::hash_email(email).unwrap();
             assert_eq!(
                 merged.get_mapped(email).unwrap().current_raw_uid(),
-                mock_operator::raw_uid_for(hash.as_str())
+                op.raw_uid(email).unwrap()
             );
         }
     })
@@ -156,8 +173,9 @@ async fn identity_map_v3_single_and_bulk_in_input_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_map_v2_buckets_and_optout_status() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let v2 = IdentityMapClient::new(config(&mock)).unwrap();
+        let op = operator().await;
+        assert!(op.opt_out(OPTOUT_EMAIL));
+        let v2 = IdentityMapClient::new(config(&op)).unwrap();
         let response = v2
             .generate_identity_map(
                 IdentityMapV2Request::from_emails(["a@example.com", OPTOUT_EMAIL]).unwrap(),
@@ -167,21 +185,21 @@ async fn identity_map_v2_buckets_and_optout_status() {
         assert!(response.get_mapped("a@example.com").is_some());
         assert!(response.get_unmapped(OPTOUT_EMAIL).is_some());
         let buckets = v2
-            .get_identity_buckets(Timestamp::from_millis(1_700_000_000_000))
+            .get_identity_buckets(Timestamp::from_millis(0))
             .await
             .unwrap();
-        assert_eq!(buckets[0].bucket_id(), "a30od4mNRd");
+        assert!(!buckets.is_empty());
 
-        let optout_hash = uid2::identity::hash_email(OPTOUT_EMAIL).unwrap();
-        let optout_uid = mock_operator::raw_uid_for(optout_hash.as_str());
-        let other_uid = mock_operator::raw_uid_for("someone");
-        let status = OptOutStatusClient::new(config(&mock))
+        let leaving = op.raw_uid("leaving@example.com").unwrap();
+        let staying = op.raw_uid("staying@example.com").unwrap();
+        assert!(op.opt_out("leaving@example.com"));
+        let status = OptOutStatusClient::new(config(&op))
             .unwrap()
-            .get_optout_status(OptoutStatusRequest::new([&optout_uid, &other_uid]).unwrap())
+            .get_optout_status(OptoutStatusRequest::new([&leaving, &staying]).unwrap())
             .await
             .unwrap();
-        assert!(status.opted_out_since(&optout_uid).is_some());
-        assert!(status.opted_out_since(&other_uid).is_none());
+        assert!(status.opted_out_since(&leaving).is_some());
+        assert!(status.opted_out_since(&staying).is_none());
     })
     .await;
 }
@@ -189,9 +207,9 @@ async fn identity_map_v2_buckets_and_optout_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bidstream_decrypts_with_domain_check() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let (token, raw_uid) = advertising_token(&mock, "dsp@example.com").await;
-        let client = BidstreamClient::new(config(&mock)).unwrap();
+        let op = operator().await;
+        let (token, raw_uid) = advertising_token(&op, "dsp@example.com").await;
+        let client = BidstreamClient::new(config(&op)).unwrap();
         client.refresh().await.unwrap();
         assert!(client.last_refresh_success().is_some());
         assert!(client.key_set_age().unwrap() < Duration::from_secs(60));
@@ -199,35 +217,28 @@ async fn bidstream_decrypts_with_domain_check() {
             .decrypt_token_into_raw_uid(&token, Some(SITE_DOMAIN))
             .unwrap();
         assert_eq!(decrypted.uid().as_str(), raw_uid);
-        assert_eq!(decrypted.site_id(), SITE_ID);
+        assert_eq!(decrypted.site_id(), op.site_id());
 
         // A client-side generated token is checked against the site's domains.
-        let now = mock_operator::wall_now();
-        let (master, site) = mock_operator::keys(now);
-        let cstg = TokenBuilder::new(TokenVersion::V4, &raw_uid, &master, &site, now)
-            .site_id(SITE_ID)
-            .privacy_bits(0b10)
-            .build(&mut ReplayRandom::new(&[3; 24]))
+        let cstg = op
+            .advertising_token("dsp@example.com", op.site_id(), true)
             .unwrap();
         assert!(
             client
-                .decrypt_token_into_raw_uid(cstg.as_str(), Some(SITE_DOMAIN))
+                .decrypt_token_into_raw_uid(&cstg, Some(SITE_DOMAIN))
                 .is_ok()
         );
         let err = client
-            .decrypt_token_into_raw_uid(cstg.as_str(), Some("evil.example"))
+            .decrypt_token_into_raw_uid(&cstg, Some("evil.example"))
             .unwrap_err();
         assert_eq!(
-            err.decrypt_error().unwrap().as_status(),
+            decrypt_status(&err),
             DecryptStatus::DomainOrAppNameCheckFailed
         );
         let err = client
             .decrypt_token_into_raw_uid("not a token", None)
             .unwrap_err();
-        assert_eq!(
-            err.decrypt_error().unwrap().as_status(),
-            DecryptStatus::InvalidPayload
-        );
+        assert_eq!(decrypt_status(&err), DecryptStatus::InvalidPayload);
     })
     .await;
 }
@@ -235,21 +246,18 @@ async fn bidstream_decrypts_with_domain_check() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sharing_encrypts_and_decrypts() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let client = SharingClient::new(config(&mock)).unwrap();
-        let raw_uid = mock_operator::raw_uid_for("sharing");
-        assert_eq!(
-            client
-                .encrypt_raw_uid_into_token(&raw_uid)
-                .unwrap_err()
-                .encrypt_error(),
-            Some(&uid2::EncryptError::NotInitialized)
-        );
+        let op = operator().await;
+        let client = SharingClient::new(config(&op)).unwrap();
+        let raw_uid = op.raw_uid("sharing@example.com").unwrap();
+        // No refresh awaited yet: either not initialized, or the first refresh already landed.
+        if let Err(e) = client.encrypt_raw_uid_into_token(&raw_uid) {
+            assert_eq!(e.encrypt_error(), Some(&uid2::EncryptError::NotInitialized));
+        }
         client.refresh().await.unwrap();
         let token = client.encrypt_raw_uid_into_token(&raw_uid).unwrap();
         let decrypted = client.decrypt_token_into_raw_uid(token.as_str()).unwrap();
         assert_eq!(decrypted.uid().as_str(), raw_uid);
-        assert_eq!(decrypted.site_id(), SITE_ID);
+        assert_eq!(decrypted.site_id(), op.site_id());
     })
     .await;
 }
@@ -257,36 +265,34 @@ async fn sharing_encrypts_and_decrypts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_down_at_start_then_recovers() {
     bounded(async {
-        // A port nobody listens on.
-        let addr = {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            l.local_addr().unwrap()
-        };
-        let config = ClientConfig::new(&format!("http://{addr}"), API_KEY, SECRET)
-            .unwrap()
-            .with_timeout(Duration::from_secs(5));
-        let client = BidstreamClient::new(config).unwrap();
-        assert_eq!(
-            client
-                .decrypt_token_into_raw_uid("A4AAAA", None)
-                .unwrap_err()
-                .decrypt_error(),
-            Some(&DecryptError::NotInitialized)
+        let op = operator().await;
+        let (token, raw_uid) = advertising_token(&op, "late@example.com").await;
+        op.set_fault(Fault::Outage);
+        let client = BidstreamClient::new(config(&op)).unwrap();
+        let err = client.decrypt_token_into_raw_uid(&token, None).unwrap_err();
+        assert_eq!(err.decrypt_error(), Some(&DecryptError::NotInitialized));
+        let err = client.refresh().await.unwrap_err();
+        assert!(
+            matches!(
+                err.transport_kind(),
+                Some(TransportErrorKind::Connect | TransportErrorKind::Io)
+            ),
+            "{err:?}"
         );
-        match client.refresh().await {
-            Err(Error::Transport(e)) => {
-                assert_eq!(e.kind(), uid2_tokio::TransportErrorKind::Connect);
-            }
-            other => panic!("expected a connect error, got {other:?}"),
-        }
         let status = client.refresh_status();
         assert!(status.consecutive_failures >= 1);
         assert!(status.last_success.is_none());
         assert!(matches!(status.last_error, Some(Error::Transport(_))));
+        assert_eq!(
+            client
+                .decrypt_token_into_raw_uid(&token, None)
+                .unwrap_err()
+                .decrypt_error(),
+            Some(&DecryptError::NotInitialized)
+        );
 
-        // The operator comes up on that port; the next refresh succeeds.
-        let mock = MockOperator::start_on(addr).await;
-        let (token, raw_uid) = advertising_token(&mock, "late@example.com").await;
+        // The operator comes back; the next refresh succeeds.
+        op.clear_faults();
         client.refresh().await.unwrap();
         assert_eq!(
             client
@@ -296,7 +302,7 @@ async fn operator_down_at_start_then_recovers() {
                 .as_str(),
             raw_uid
         );
-        assert_eq!(client.refresh_status().consecutive_failures, 0);
+        assert_eq!(client.consecutive_refresh_failures(), 0);
     })
     .await;
 }
@@ -304,19 +310,16 @@ async fn operator_down_at_start_then_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outage_mid_run_keeps_last_keys_and_recovers() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let (token, raw_uid) = advertising_token(&mock, "outage@example.com").await;
-        let client = BidstreamClient::new(config(&mock)).unwrap();
+        let op = operator().await;
+        let (token, raw_uid) = advertising_token(&op, "outage@example.com").await;
+        let client = BidstreamClient::new(config(&op)).unwrap();
         client.refresh().await.unwrap();
         let before = client.key_set().unwrap();
 
-        mock.state.set_mode(Mode::Drop);
+        op.set_fault(Fault::Outage);
         assert!(matches!(client.refresh().await, Err(Error::Transport(_))));
-        mock.state.set_mode(Mode::Status(503));
-        assert!(matches!(
-            client.refresh().await,
-            Err(Error::Http { status: 503, .. })
-        ));
+        op.set_fault(Fault::Status(503));
+        assert_eq!(client.refresh().await.unwrap_err().http_status(), Some(503));
         // The last good key set is still in use.
         assert!(Arc::ptr_eq(&before, &client.key_set().unwrap()));
         assert_eq!(
@@ -327,12 +330,12 @@ async fn outage_mid_run_keeps_last_keys_and_recovers() {
                 .as_str(),
             raw_uid
         );
-        assert!(client.refresh_status().consecutive_failures >= 2);
+        assert!(client.consecutive_refresh_failures() >= 2);
 
-        mock.state.set_mode(Mode::Normal);
+        op.clear_faults();
         client.refresh().await.unwrap();
         assert!(!Arc::ptr_eq(&before, &client.key_set().unwrap()));
-        assert_eq!(client.refresh_status().consecutive_failures, 0);
+        assert_eq!(client.consecutive_refresh_failures(), 0);
     })
     .await;
 }
@@ -340,20 +343,20 @@ async fn outage_mid_run_keeps_last_keys_and_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unauthorized_is_http_401() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let config = ClientConfig::new(&mock.base_url(), "UID2-C-L-999-wrong", SECRET).unwrap();
+        let op = operator().await;
+        let config = ClientConfig::new(
+            &op.base_url(),
+            "UID2-C-L-999-notTheRightKey",
+            op.client_secret(),
+        )
+        .unwrap();
         let err = PublisherClient::new(config.clone())
             .unwrap()
             .generate_token(TokenGenerateRequest::from_email("a@example.com").unwrap())
             .await
             .unwrap_err();
-        match &err {
-            Error::Http {
-                status: 401,
-                error: Some(d),
-            } => assert!(d.is_unauthorized()),
-            other => panic!("expected 401, got {other:?}"),
-        }
+        assert_eq!(err.http_status(), Some(401), "{err:?}");
+        assert!(err.http_error().unwrap().is_unauthorized());
         assert!(!err.is_retryable());
         assert!(std::error::Error::source(&err).is_some());
         let bidstream = BidstreamClient::new(config).unwrap();
@@ -368,13 +371,14 @@ async fn unauthorized_is_http_401() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limited_batches_are_retried_with_backoff() {
     bounded(async {
-        let mock = MockOperator::start().await;
+        let op = operator().await;
         let retry = RetryConfig::default()
             .with_max_attempts(4)
             .with_backoff(Duration::from_millis(100), Duration::from_secs(1));
-        let client = IdentityMapV3Client::new(config(&mock).with_retry(retry)).unwrap();
-        mock.state
-            .script(&[Mode::Status(429), Mode::Status(500), Mode::Status(429)]);
+        let client = IdentityMapV3Client::new(config(&op).with_retry(retry)).unwrap();
+        op.fault_next(1, Fault::RateLimited);
+        op.fault_next(1, Fault::ServerError);
+        op.fault_next(1, Fault::RateLimited);
         let started = Instant::now();
         let response = client
             .map_bulk(IdentityMapV3Input::from_emails(["r@example.com"]).unwrap())
@@ -382,28 +386,29 @@ async fn rate_limited_batches_are_retried_with_backoff() {
             .unwrap();
         // Three retries after at least 50 + 100 + 200 ms of backoff.
         assert!(started.elapsed() >= Duration::from_millis(350));
-        assert_eq!(mock.state.count("/v3/identity/map"), 4);
+        assert_eq!(op.request_count("/v3/identity/map"), 4);
         assert!(response.get_mapped("r@example.com").is_some());
 
         // Attempts are bounded: the last error is returned.
         let retry = RetryConfig::default()
             .with_max_attempts(2)
             .with_backoff(Duration::from_millis(10), Duration::from_millis(10));
-        let client = IdentityMapV3Client::new(config(&mock).with_retry(retry)).unwrap();
-        mock.state.set_mode(Mode::Status(429));
+        let client = IdentityMapV3Client::new(config(&op).with_retry(retry)).unwrap();
+        op.set_fault(Fault::RateLimited);
         let err = client
             .map_bulk(IdentityMapV3Input::from_emails(["r@example.com"]).unwrap())
             .await
             .unwrap_err();
         assert_eq!(err.http_status(), Some(429));
-        assert_eq!(mock.state.count("/v3/identity/map"), 6);
+        assert!(err.http_error().unwrap().is_rate_limited());
+        assert_eq!(op.request_count("/v3/identity/map"), 6);
         // `map` itself never retries.
         let err = client
             .map(IdentityMapV3Input::from_emails(["r@example.com"]).unwrap())
             .await
             .unwrap_err();
         assert_eq!(err.http_status(), Some(429));
-        assert_eq!(mock.state.count("/v3/identity/map"), 7);
+        assert_eq!(op.request_count("/v3/identity/map"), 7);
     })
     .await;
 }
@@ -411,20 +416,18 @@ async fn rate_limited_batches_are_retried_with_backoff() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_error_is_http_500() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        mock.state.set_mode(Mode::Status(500));
-        let err = PublisherClient::new(config(&mock))
+        let op = operator().await;
+        op.set_fault(Fault::ServerError);
+        let err = PublisherClient::new(config(&op))
             .unwrap()
             .generate_token(TokenGenerateRequest::from_email("a@example.com").unwrap())
             .await
             .unwrap_err();
-        match &err {
-            Error::Http {
-                status: 500,
-                error: Some(d),
-            } => assert_eq!(d.body_excerpt(), Some("Internal Server Error")),
-            other => panic!("expected 500, got {other:?}"),
-        }
+        assert_eq!(err.http_status(), Some(500), "{err:?}");
+        assert_eq!(
+            err.http_error().unwrap().operator_status(),
+            Some(&OperatorStatus::Unknown)
+        );
         assert!(err.is_retryable());
     })
     .await;
@@ -433,63 +436,84 @@ async fn server_error_is_http_500() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hang_fails_within_the_configured_timeout() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        mock.state.set_mode(Mode::Hang);
+        let op = operator().await;
+        op.set_fault(Fault::Hang);
         let timeout = Duration::from_millis(300);
-        let client = PublisherClient::new(config(&mock).with_timeout(timeout)).unwrap();
+        let client = PublisherClient::new(config(&op).with_timeout(timeout)).unwrap();
         let started = Instant::now();
         let err = client
             .generate_token(TokenGenerateRequest::from_email("a@example.com").unwrap())
             .await
             .unwrap_err();
         let elapsed = started.elapsed();
-        assert!(matches!(err, Error::Timeout), "{err:?}");
+        assert!(err.is_timeout(), "{err:?}");
         assert!(elapsed >= timeout && elapsed < timeout * 4, "{elapsed:?}");
         assert!(err.is_retryable());
 
-        let bidstream = BidstreamClient::new(config(&mock).with_timeout(timeout)).unwrap();
-        assert!(matches!(bidstream.refresh().await, Err(Error::Timeout)));
+        let bidstream = BidstreamClient::new(config(&op).with_timeout(timeout)).unwrap();
+        assert!(bidstream.refresh().await.unwrap_err().is_timeout());
+        let map = IdentityMapV3Client::new(config(&op).with_timeout(timeout)).unwrap();
+        let started = Instant::now();
+        assert!(
+            map.map(IdentityMapV3Input::from_emails(["a@example.com"]).unwrap())
+                .await
+                .unwrap_err()
+                .is_timeout()
+        );
+        assert!(started.elapsed() < timeout * 4);
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn garbage_body_and_wrong_nonce_are_core_errors() {
+async fn garbage_wrong_key_and_wrong_nonce_are_core_errors() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let client = PublisherClient::new(config(&mock)).unwrap();
+        let op = operator().await;
+        let client = PublisherClient::new(config(&op)).unwrap();
         let generate =
             || client.generate_token(TokenGenerateRequest::from_email("a@example.com").unwrap());
-        mock.state.set_mode(Mode::Garbage);
-        assert!(matches!(
-            generate().await,
-            Err(Error::Core(CoreError::Response(
-                ResponseError::InvalidBase64
-            )))
-        ));
-        mock.state.set_mode(Mode::WrongNonce);
-        assert!(matches!(
-            generate().await,
-            Err(Error::Core(CoreError::Response(
-                ResponseError::NonceMismatch
-            )))
-        ));
-        let map = IdentityMapV3Client::new(config(&mock)).unwrap();
-        assert!(matches!(
-            map.map(IdentityMapV3Input::from_emails(["a@example.com"]).unwrap())
-                .await,
-            Err(Error::Core(CoreError::Response(
-                ResponseError::NonceMismatch
-            )))
-        ));
-        let bidstream = BidstreamClient::new(config(&mock)).unwrap();
-        mock.state.set_mode(Mode::Garbage);
-        assert!(matches!(
-            bidstream.refresh().await,
-            Err(Error::Core(CoreError::Response(
-                ResponseError::InvalidBase64
-            )))
-        ));
+        op.set_fault(Fault::Garbage);
+        let err = generate().await.unwrap_err();
+        assert_eq!(
+            err.response_error(),
+            Some(&ResponseError::InvalidBase64),
+            "{err:?}"
+        );
+        op.set_fault(Fault::WrongKey);
+        let err = generate().await.unwrap_err();
+        assert_eq!(
+            err.response_error(),
+            Some(&ResponseError::DecryptFailed),
+            "{err:?}"
+        );
+        op.set_fault(Fault::WrongNonce);
+        let err = generate().await.unwrap_err();
+        assert_eq!(
+            err.response_error(),
+            Some(&ResponseError::NonceMismatch),
+            "{err:?}"
+        );
+        let map = IdentityMapV3Client::new(config(&op)).unwrap();
+        let err = map
+            .map(IdentityMapV3Input::from_emails(["a@example.com"]).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.response_error(),
+            Some(&ResponseError::NonceMismatch),
+            "{err:?}"
+        );
+
+        op.set_fault(Fault::Garbage);
+        let bidstream = BidstreamClient::new(config(&op)).unwrap();
+        let err = bidstream.refresh().await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Core(CoreError::Response(ResponseError::InvalidBase64))
+            ),
+            "{err:?}"
+        );
         assert_eq!(
             bidstream
                 .decrypt_token_into_raw_uid("A4AAAA", None)
@@ -504,9 +528,9 @@ async fn garbage_body_and_wrong_nonce_are_core_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_threads_decrypt_while_keys_are_swapped() {
     bounded(async {
-        let mock = MockOperator::start().await;
-        let (token, raw_uid) = advertising_token(&mock, "swap@example.com").await;
-        let client = BidstreamClient::new(config(&mock)).unwrap();
+        let op = operator().await;
+        let (token, raw_uid) = advertising_token(&op, "swap@example.com").await;
+        let client = BidstreamClient::new(config(&op)).unwrap();
         client.refresh().await.unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let ok = Arc::new(AtomicU64::new(0));
@@ -532,7 +556,7 @@ async fn four_threads_decrypt_while_keys_are_swapped() {
                 })
             })
             .collect();
-        let served = mock.state.key_sets_served();
+        let served = op.request_count("/v2/key/bidstream");
         let mut last = client.key_set().unwrap();
         for _ in 0..200 {
             client.refresh().await.unwrap();
@@ -544,7 +568,7 @@ async fn four_threads_decrypt_while_keys_are_swapped() {
         for t in threads {
             t.join().unwrap();
         }
-        assert!(mock.state.key_sets_served() - served >= 200);
+        assert!(op.request_count("/v2/key/bidstream") - served >= 200);
         assert_eq!(wrong.load(Ordering::Relaxed), 0);
         assert!(ok.load(Ordering::Relaxed) > 1_000);
     })
@@ -554,57 +578,107 @@ async fn four_threads_decrypt_while_keys_are_swapped() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn background_task_refreshes_and_stops_on_drop() {
     bounded(async {
-        let mock = MockOperator::start().await;
+        let op = operator().await;
         let mut schedule = KeyRefreshConfig::default();
         schedule.refresh_interval = Duration::from_millis(50);
         schedule.max_jitter = Duration::ZERO;
-        let client = BidstreamClient::new(config(&mock).with_key_refresh(schedule)).unwrap();
+        let client = SharingClient::new(config(&op).with_key_refresh(schedule)).unwrap();
         // No explicit refresh: the task fetches at once and then every 50 ms.
         tokio::time::sleep(Duration::from_millis(600)).await;
-        let fetched = mock.state.count("/v2/key/bidstream");
+        let fetched = op.request_count("/v2/key/sharing");
         assert!(fetched >= 3, "{fetched} background refreshes");
         assert!(client.key_set().is_some());
         drop(client);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let after_drop = mock.state.count("/v2/key/bidstream");
+        let after_drop = op.request_count("/v2/key/sharing");
         tokio::time::sleep(Duration::from_millis(400)).await;
-        assert_eq!(mock.state.count("/v2/key/bidstream"), after_drop);
+        assert_eq!(op.request_count("/v2/key/sharing"), after_drop);
     })
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn background_refresh_backs_off_and_recovers_after_an_outage() {
+    bounded(async {
+        let op = operator().await;
+        let mut schedule = KeyRefreshConfig::default();
+        schedule.refresh_interval = Duration::from_millis(50);
+        schedule.max_jitter = Duration::ZERO;
+        schedule.initial_backoff = Duration::from_millis(20);
+        schedule.max_backoff = Duration::from_millis(100);
+        let client = BidstreamClient::new(config(&op).with_key_refresh(schedule)).unwrap();
+        client.refresh().await.unwrap();
+        let first = client.last_refresh_success().unwrap();
+        op.set_fault(Fault::ServerError);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let status = client.refresh_status();
+        assert!(status.consecutive_failures >= 2, "{status:?}");
+        assert_eq!(status.last_success, Some(first));
+        assert!(client.key_set().is_some(), "the last keys are kept");
+        op.clear_faults();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let status = client.refresh_status();
+        assert_eq!(status.consecutive_failures, 0, "{status:?}");
+        assert!(status.last_success.unwrap() > first);
+    })
+    .await;
+}
+
+#[test]
+fn clients_outside_a_runtime_fail_cleanly() {
+    let config = ClientConfig::new(
+        "http://127.0.0.1:9",
+        "UID2-C-L-999-key",
+        "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
+    )
+    .unwrap();
+    assert!(matches!(
+        BidstreamClient::new(config.clone()),
+        Err(Error::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        SharingClient::new(config),
+        Err(Error::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        ClientConfig::new("https://x", "UID2-C-L-999-key", "not base64"),
+        Err(Error::Core(CoreError::Envelope(_)))
+    ));
+}
+
 #[tokio::test(flavor = "current_thread")]
-async fn clients_outside_a_runtime_fail_cleanly() {
-    let config = ClientConfig::new("http://127.0.0.1:9", API_KEY, SECRET).unwrap();
-    let result = std::thread::spawn(move || BidstreamClient::new(config).map(|_| ()))
-        .join()
-        .unwrap();
-    assert!(matches!(result, Err(Error::InvalidConfig { .. })));
-    let ftp = ClientConfig::new("ftp://127.0.0.1:9", API_KEY, SECRET).unwrap();
-    let err = PublisherClient::new(ftp)
+async fn unusable_base_url_is_a_transport_error() {
+    let config = ClientConfig::new(
+        "ftp://127.0.0.1:9",
+        "UID2-C-L-999-key",
+        "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
+    )
+    .unwrap();
+    let err = PublisherClient::new(config)
         .unwrap()
         .generate_token(TokenGenerateRequest::from_email("a@example.com").unwrap())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport(_)), "{err:?}");
-    assert!(matches!(
-        ClientConfig::new("https://x", API_KEY, "not base64"),
-        Err(Error::Core(CoreError::Envelope(_)))
-    ));
 }
 
 #[test]
 fn debug_output_never_shows_secrets() {
-    let config = ClientConfig::new("https://example.invalid", API_KEY, SECRET).unwrap();
+    let secret = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
+    let config =
+        ClientConfig::new("https://example.invalid", "UID2-C-L-999-sEcReT", secret).unwrap();
     let text = format!("{config:?}");
-    assert!(!text.contains(SECRET), "{text}");
-    assert!(!text.contains("mockKey"), "{text}");
-    let secret = GigyaSecret::from_base64("UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx").unwrap();
-    let gigya = GigyaConfig::new(GigyaCredentials::partner_secret("3_key", secret));
+    assert!(!text.contains(secret), "{text}");
+    assert!(!text.contains("sEcReT"), "{text}");
+    let header = Header::new("Authorization", "Bearer UID2-C-L-999-sEcReT", true);
+    assert!(!format!("{header:?}").contains("sEcReT"));
+    let gigya_secret =
+        GigyaSecret::from_base64("UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx").unwrap();
+    let gigya = GigyaConfig::new(GigyaCredentials::partner_secret("3_key", gigya_secret));
     assert!(!format!("{gigya:?}").contains("UnVzdC1HaWd5"));
 }
 
-/// Sends Gigya calls to the mock instead of `*.gigya.com`.
+/// Sends Gigya calls to the loopback mock instead of `*.gigya.com`.
 struct Redirect {
     inner: HyperTransport,
     base: String,
@@ -627,7 +701,7 @@ impl Transport for Redirect {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gigya_retries_once_after_clock_skew() {
     bounded(async {
-        let mock = MockOperator::start().await;
+        let mock = GigyaMock::start().await;
         let secret = GigyaSecret::from_base64("UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx").unwrap();
         let config = GigyaConfig::new(GigyaCredentials::partner_secret("3_key", secret))
             .with_api_domain("eu1.gigya.com");
@@ -636,15 +710,22 @@ async fn gigya_retries_once_after_clock_skew() {
             base: mock.base_url(),
         };
         let client = GigyaClient::with_transport(config, transport);
-        mock.state.gigya_skew_once();
-        let params = Params::new();
+        mock.state.skew_once();
         let response = client
-            .send("accounts.getAccountInfo", &params)
+            .send("accounts.getAccountInfo", &Params::new())
             .await
             .unwrap();
         assert!(response.is_success());
         assert_eq!(response.get_str("UID"), Some("mock-user"));
         assert_eq!(mock.state.count("/accounts.getAccountInfo"), 2);
+        let offset = client.clock_offset_ms();
+        assert!((590_000..=610_000).contains(&offset), "{offset}");
+        // The correction is kept: the next call goes through at once.
+        client
+            .send("accounts.getAccountInfo", &Params::new())
+            .await
+            .unwrap();
+        assert_eq!(mock.state.count("/accounts.getAccountInfo"), 3);
     })
     .await;
 }

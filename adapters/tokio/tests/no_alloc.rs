@@ -18,10 +18,8 @@
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-mod support;
-
-use support::mock_operator::{self, API_KEY, MockOperator, SECRET, SITE_DOMAIN};
 use uid2::operator::TokenGenerateRequest;
+use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
 use uid2_tokio::{BidstreamClient, ClientConfig, PublisherClient, SharingClient};
 
 fn heap_blocks() -> u64 {
@@ -31,8 +29,10 @@ fn heap_blocks() -> u64 {
 #[tokio::test(flavor = "current_thread")]
 async fn decrypt_and_encrypt_do_not_allocate() {
     let _profiler = dhat::Profiler::builder().testing().build();
-    let mock = MockOperator::start().await;
-    let config = ClientConfig::new(&mock.base_url(), API_KEY, SECRET).unwrap();
+    let op = LocalOperator::start(LocalOperatorConfig::default())
+        .await
+        .unwrap();
+    let config = ClientConfig::new(&op.base_url(), op.api_key(), op.client_secret()).unwrap();
     let token = PublisherClient::new(config.clone())
         .unwrap()
         .generate_token(TokenGenerateRequest::from_email("heap@example.com").unwrap())
@@ -46,14 +46,14 @@ async fn decrypt_and_encrypt_do_not_allocate() {
     let sharing = SharingClient::new(config).unwrap();
     bidstream.refresh().await.unwrap();
     sharing.refresh().await.unwrap();
-    let raw_uid = mock_operator::raw_uid_for("heap");
+    let raw_uid = op.raw_uid("heap@example.com").unwrap();
     let shared = sharing.encrypt_raw_uid_into_token(&raw_uid).unwrap();
 
     let before = heap_blocks();
     for _ in 0..100 {
         assert!(
             bidstream
-                .decrypt_token_into_raw_uid(&token, Some(SITE_DOMAIN))
+                .decrypt_token_into_raw_uid(&token, Some("example.com"))
                 .is_ok()
         );
         assert!(

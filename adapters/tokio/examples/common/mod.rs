@@ -1,15 +1,16 @@
 //! Shared by the examples: a real operator from the environment, or an embedded local one.
 #![allow(dead_code, reason = "each example uses part of it")]
 
-#[path = "../../tests/support/mock_operator.rs"]
-pub(crate) mod mock_operator;
-
+use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
 use uid2_tokio::ClientConfig;
+
+/// A domain of the local operator's default site (for the bidstream domain check).
+pub(crate) const LOCAL_SITE_DOMAIN: &str = "example.com";
 
 /// Where the example runs: a real operator, or the embedded loopback one (kept alive here).
 pub(crate) struct Operator {
     pub(crate) config: ClientConfig,
-    pub(crate) local: Option<mock_operator::MockOperator>,
+    pub(crate) local: Option<LocalOperator>,
 }
 
 impl Operator {
@@ -33,17 +34,13 @@ pub(crate) async fn operator() -> Result<Operator, Box<dyn core::error::Error>> 
             local: None,
         });
     }
-    let local = mock_operator::MockOperator::start().await;
+    let local = LocalOperator::start(LocalOperatorConfig::default()).await?;
     println!(
         "operator: embedded local operator at {} (set UID2_BASE_URL, UID2_API_KEY and UID2_SECRET_KEY to use a real one)",
         local.base_url()
     );
     Ok(Operator {
-        config: ClientConfig::new(
-            &local.base_url(),
-            mock_operator::API_KEY,
-            mock_operator::SECRET,
-        )?,
+        config: ClientConfig::new(&local.base_url(), local.api_key(), local.client_secret())?,
         local: Some(local),
     })
 }

@@ -1,1 +1,1 @@
-pub mod mock_operator;
+pub mod gigya_mock;
