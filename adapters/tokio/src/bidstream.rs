@@ -107,9 +107,15 @@ pub(crate) use key_client_common;
 /// }
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BidstreamClient {
     keys: Arc<KeyClient>,
+}
+
+impl std::fmt::Debug for BidstreamClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.keys.debug("BidstreamClient", f)
+    }
 }
 
 key_client_common!(BidstreamClient, KeyEndpoint::Bidstream, "bidstream");

@@ -71,8 +71,8 @@ macro_rules! client_common {
 ///
 /// [`map`](Self::map) sends one request, as the official SDKs do;
 /// [`map_bulk`](Self::map_bulk) splits any number of identities into batches within the
-/// operator's limits, keeps up to [`RetryConfig::max_in_flight`](crate::RetryConfig) of them in flight, retries
-/// rate-limited and failed batches with backoff, and merges the results.
+/// operator's limits, keeps up to [`RetryConfig::max_in_flight`](crate::RetryConfig) of them
+/// in flight, retries rate-limited and failed batches with backoff, and merges the results.
 #[derive(Debug)]
 pub struct IdentityMapV3Client<T = HyperTransport> {
     operator: Arc<Operator<T>>,
@@ -106,8 +106,9 @@ impl<T: Transport> IdentityMapV3Client<T> {
     ) -> Result<IdentityMapV3Response, Error> {
         let batches = input.into_batches(BatchLimits::default())?;
         let in_flight = self.operator.config.retry.max_in_flight.max(1);
-        let mut results =
-            stream::iter(batches.iter().map(|b| self.send_with_retry(b))).buffered(in_flight);
+        // Collected first: a lazy `map` closure inside the stream would make this future !Send.
+        let calls: Vec<_> = batches.iter().map(|b| self.send_with_retry(b)).collect();
+        let mut results = stream::iter(calls).buffered(in_flight);
         let mut merged = IdentityMapV3Response::default();
         while let Some(result) = results.next().await {
             merged.merge(result?);

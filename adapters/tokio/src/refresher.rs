@@ -45,7 +45,6 @@ type Waiter = oneshot::Sender<Result<(), Error>>;
 
 /// The part of a bidstream or sharing client that owns the background task. Dropping it (with
 /// the last clone of the client) stops the task.
-#[derive(Debug)]
 pub(crate) struct KeyClient {
     pub(crate) store: Arc<KeyStore>,
     commands: mpsc::UnboundedSender<Waiter>,
@@ -85,6 +84,16 @@ impl KeyClient {
             commands,
             _shutdown: shutdown,
         }))
+    }
+
+    /// A short `Debug` for the clients: whether keys are loaded and the refresh status.
+    pub(crate) fn debug(&self, name: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.store.status.load();
+        f.debug_struct(name)
+            .field("has_keys", &self.store.keys.load().is_some())
+            .field("last_refresh_success", &status.last_success)
+            .field("consecutive_refresh_failures", &status.consecutive_failures)
+            .finish_non_exhaustive()
     }
 
     /// Asks the task for a refresh now and waits for its outcome.

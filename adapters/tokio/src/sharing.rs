@@ -32,9 +32,15 @@ use crate::transport::Transport;
 /// assert_eq!(back.uid().as_str(), "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=");
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SharingClient {
     keys: Arc<KeyClient>,
+}
+
+impl std::fmt::Debug for SharingClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.keys.debug("SharingClient", f)
+    }
 }
 
 key_client_common!(SharingClient, KeyEndpoint::Sharing, "sharing");

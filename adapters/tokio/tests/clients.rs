@@ -75,6 +75,19 @@ async fn advertising_token(op: &LocalOperator, email: &str) -> (String, String) 
     )
 }
 
+/// Clears the operator's faults and waits (bounded) until it accepts connections again: after
+/// an outage it re-binds its port asynchronously.
+async fn recover(op: &LocalOperator) {
+    op.clear_faults();
+    for _ in 0..250 {
+        if tokio::net::TcpStream::connect(op.addr()).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the operator did not come back");
+}
+
 fn decrypt_status(e: &Error) -> DecryptStatus {
     e.decrypt_error().expect("a decryption error").as_status()
 }
@@ -292,7 +305,7 @@ async fn operator_down_at_start_then_recovers() {
         );
 
         // The operator comes back; the next refresh succeeds.
-        op.clear_faults();
+        recover(&op).await;
         client.refresh().await.unwrap();
         assert_eq!(
             client
@@ -318,6 +331,7 @@ async fn outage_mid_run_keeps_last_keys_and_recovers() {
 
         op.set_fault(Fault::Outage);
         assert!(matches!(client.refresh().await, Err(Error::Transport(_))));
+        recover(&op).await;
         op.set_fault(Fault::Status(503));
         assert_eq!(client.refresh().await.unwrap_err().http_status(), Some(503));
         // The last good key set is still in use.
@@ -332,7 +346,7 @@ async fn outage_mid_run_keeps_last_keys_and_recovers() {
         );
         assert!(client.consecutive_refresh_failures() >= 2);
 
-        op.clear_faults();
+        recover(&op).await;
         client.refresh().await.unwrap();
         assert!(!Arc::ptr_eq(&before, &client.key_set().unwrap()));
         assert_eq!(client.consecutive_refresh_failures(), 0);
@@ -728,4 +742,30 @@ async fn gigya_retries_once_after_clock_skew() {
         assert_eq!(mock.state.count("/accounts.getAccountInfo"), 3);
     })
     .await;
+}
+
+/// The clients can be shared across tasks and threads, and their futures spawned.
+#[test]
+fn clients_and_futures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync + Clone + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<PublisherClient>();
+    send_sync::<IdentityMapV3Client>();
+    send_sync::<IdentityMapClient>();
+    send_sync::<OptOutStatusClient>();
+    send_sync::<BidstreamClient>();
+    send_sync::<SharingClient>();
+    send_sync::<GigyaClient>();
+    send_sync::<Error>();
+    let config = ClientConfig::new(
+        "http://127.0.0.1:9",
+        "UID2-C-L-999-key",
+        "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
+    )
+    .unwrap();
+    let publisher = PublisherClient::new(config.clone()).unwrap();
+    let request = TokenGenerateRequest::from_email("a@example.com").unwrap();
+    send(&publisher.generate_token(request));
+    let mapper = IdentityMapV3Client::new(config).unwrap();
+    send(&mapper.map_bulk(IdentityMapV3Input::new()));
 }
