@@ -142,6 +142,7 @@ pub trait Transport: Send + Sync + 'static {
 /// roots), HTTP/1.1, with a connect timeout around DNS, TCP and TLS together.
 ///
 /// Plain `http://` URLs are accepted too (for a local operator on the loopback interface).
+/// Clones share one connection pool: pass a clone to several clients' `with_transport`.
 /// Redirects are never followed. Reply bodies larger than the configured limit fail with
 /// [`TransportErrorKind::BodyTooLarge`].
 #[derive(Clone)]
