@@ -6,6 +6,8 @@
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
     clippy::panic,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
     reason = "test code: a failed expectation panics"
 )]
 

@@ -13,6 +13,8 @@
     clippy::as_conversions,
     clippy::cast_possible_truncation,
     clippy::panic,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
     clippy::disallowed_methods,
     clippy::missing_panics_doc,
     reason = "test support code: a failed expectation panics, and the mock reads the clock"
