@@ -98,5 +98,43 @@ fn keyset(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, decrypt, encrypt, floor, keyset);
+/// A `/v2/key/sharing` reply as it arrives: open the envelope, then parse 1,000 keys.
+fn keyset_response(c: &mut Criterion) {
+    use criterion::BatchSize;
+    use uid2::envelope::{BodyEncoding, ClientSecret, seal_request};
+    use uid2::random::ReplayRandom;
+
+    let secret_bytes = [0x33u8; 32];
+    let secret = ClientSecret::new(secret_bytes);
+    let fixed = [5u8; 20]; // the same IV and nonce for every request, so one reply fits all
+    let request = |out: &mut Vec<u8>| {
+        out.resize(128, 0);
+        let (n, pending) = seal_request(
+            &secret,
+            NOW,
+            &mut ReplayRandom::new(&fixed),
+            &[],
+            BodyEncoding::Text,
+            out,
+        )
+        .unwrap();
+        out.truncate(n);
+        pending
+    };
+    let mut body = Vec::new();
+    let _ = request(&mut body);
+    let reply = support::seal_reply(&secret_bytes, &body, &keyset_document(1000));
+    c.bench_function("keyset/open_parse_1000", |b| {
+        b.iter_batched(
+            || (request(&mut Vec::new()), reply.clone()),
+            |(pending, mut reply)| {
+                let opened = pending.open(200, Some("text/plain"), &mut reply).unwrap();
+                KeySet::parse(opened.document()).unwrap()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+}
+
+criterion_group!(benches, decrypt, encrypt, floor, keyset, keyset_response);
 criterion_main!(benches);

@@ -65,7 +65,7 @@ impl SecureRandom for Counter {
                 .0
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            *b = (self.0 >> 56) as u8;
+            *b = self.0.to_be_bytes()[0];
         }
         Ok(())
     }

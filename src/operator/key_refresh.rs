@@ -29,6 +29,13 @@
 //! }
 //! ```
 //!
+//! The schedule is exact: after a success the next refresh is due
+//! `refresh_interval + max_jitter × j / 2^32` later, where `j` is a `u32` drawn from the random
+//! source with each request (little-endian, before the envelope's IV and nonce); after the n-th
+//! failure in a row it is due `b + (b / 10) × j / 2^32` later, with
+//! `b = min(initial_backoff × 2^(n-1), max_backoff)`. `test-vectors/key_refresh.json` holds
+//! traces of it.
+//!
 //! After every `handle_*` call, drain `poll_transmit` and then `poll_event` before waiting
 //! again. A failed refresh never produces a key set: keep using the last good one (it stays
 //! usable until its keys expire; decryption then reports `KEYS_NOT_SYNCED`).
@@ -259,10 +266,10 @@ impl KeyRefresher {
     /// [`RefreshError::Timeout`]. A due attempt is then returned by
     /// [`poll_transmit`](Self::poll_transmit).
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        if let State::InFlight { deadline, .. } = &self.state {
-            if now >= *deadline {
-                self.fail(now, RefreshError::Timeout);
-            }
+        if let State::InFlight { deadline, .. } = &self.state
+            && now >= *deadline
+        {
+            self.fail(now, RefreshError::Timeout);
         }
     }
 

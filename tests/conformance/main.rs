@@ -20,6 +20,7 @@
 mod gigya;
 mod identity;
 mod operator;
+mod refresh;
 mod report;
 mod tokens;
 
@@ -60,6 +61,11 @@ const RUNNERS: &[Runner] = &[
         name: "gigya",
         applies: gigya::applies,
         run: gigya::run,
+    },
+    Runner {
+        name: "key_refresh",
+        applies: refresh::applies,
+        run: refresh::run,
     },
     Runner {
         name: "operator",
