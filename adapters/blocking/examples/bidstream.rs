@@ -38,7 +38,9 @@ fn main() -> ExitCode {
     let Some(config) = config_from_env() else {
         return ExitCode::FAILURE;
     };
-    let client = uid2_blocking::BidstreamClient::new(config);
+    let Ok(client) = uid2_blocking::BidstreamClient::new(config) else {
+        return ExitCode::FAILURE;
+    };
     if let Err(e) = client.refresh() {
         eprintln!("key refresh failed: {e}");
         return ExitCode::FAILURE;
@@ -68,8 +70,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let status = e.decrypt_error().map(|d| d.as_status().as_str());
-            eprintln!("not decrypted: {e} ({status:?})");
+            eprintln!("not decrypted: {e} ({})", e.as_status().as_str());
             ExitCode::FAILURE
         }
     }

@@ -45,7 +45,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match GigyaClient::new(config).send(&method, &params) {
+    let Ok(client) = GigyaClient::new(config) else {
+        return ExitCode::FAILURE;
+    };
+    match client.send(&method, &params) {
         Ok(response) => {
             println!("{}", response.to_json());
             if response.is_success() {

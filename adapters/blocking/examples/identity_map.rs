@@ -49,7 +49,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let client = uid2_blocking::IdentityMapV3Client::new(config);
+    let Ok(client) = uid2_blocking::IdentityMapV3Client::new(config) else {
+        return ExitCode::FAILURE;
+    };
     match client.map_bulk(input) {
         Ok(response) => {
             for email in &emails {

@@ -49,7 +49,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match uid2_blocking::OptOutStatusClient::new(config).get_optout_status(request) {
+    let Ok(client) = uid2_blocking::OptOutStatusClient::new(config) else {
+        return ExitCode::FAILURE;
+    };
+    match client.optout_status(request) {
         Ok(response) => {
             for id in &ids {
                 match response.opted_out_since(id) {

@@ -41,7 +41,9 @@ fn main() -> ExitCode {
     let email = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "test@example.com".to_owned());
-    let client = uid2_blocking::PublisherClient::new(config);
+    let Ok(client) = uid2_blocking::PublisherClient::new(config) else {
+        return ExitCode::FAILURE;
+    };
     let request = match uid2::operator::TokenGenerateRequest::from_email(&email) {
         Ok(r) => r,
         Err(e) => {

@@ -38,7 +38,9 @@ fn main() -> ExitCode {
     let Some(config) = config_from_env() else {
         return ExitCode::FAILURE;
     };
-    let client = uid2_blocking::SharingClient::new(config);
+    let Ok(client) = uid2_blocking::SharingClient::new(config) else {
+        return ExitCode::FAILURE;
+    };
     if let Err(e) = client.refresh() {
         eprintln!("key refresh failed: {e}");
         return ExitCode::FAILURE;

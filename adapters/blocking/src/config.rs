@@ -1,67 +1,82 @@
-//! Client configuration shared by every operator role client.
+//! Client configuration shared by every operator role client, and the bulk retry policy.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use uid2::envelope::{CLIENT_VERSION, Credentials, Environment};
 use uid2::operator::key_refresh::KeyRefreshConfig;
 
 use crate::error::Error;
-use crate::transport::{Transport, UreqTransport};
 
-/// Default time allowed to open a connection.
+/// Default time allowed to open a connection (10 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time allowed for a whole request, connection included.
+/// Default time allowed for a whole request, connection included (30 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of bulk identity-map requests in flight (20, the operator's documented
+/// limit).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 20;
+/// Largest reply body accepted by default (64 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
-/// How the bulk identity-map helper retries a batch the operator rejected for load (HTTP 429 or
-/// 5xx) or could not be reached for: exponential backoff with random jitter, bounded attempts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How often and how patiently the bulk identity-map helper retries a batch that failed with a
+/// retryable error (see [`Error::is_retryable`]). Every retry is sealed anew.
+///
+/// The delay before retry *n* (1-based) is drawn uniformly from the upper half of
+/// `min(max_backoff, initial_backoff × 2^(n-1))`, so that clients that failed together do not
+/// retry together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct RetryConfig {
-    /// Attempts per batch, the first included (default 5; 1 disables retries).
+pub struct RetryPolicy {
+    /// Attempts in total, the first included (default 5; 1 disables retries).
     pub max_attempts: u32,
-    /// Delay before the first retry (default 1 s); it doubles with each further retry.
+    /// Base delay before the first retry (default 500 ms).
     pub initial_backoff: Duration,
-    /// The longest delay between attempts (default 30 s).
+    /// Cap on the base delay (default 30 s).
     pub max_backoff: Duration,
-    /// Most batches in flight at once (default 20, the operator's documented limit).
-    pub max_in_flight: usize,
 }
 
-impl Default for RetryConfig {
+impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_attempts: 5,
-            initial_backoff: Duration::from_secs(1),
+            initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
-            max_in_flight: 20,
         }
     }
 }
 
-impl RetryConfig {
-    /// Sets [`max_attempts`](Self::max_attempts) (at least 1).
+impl RetryPolicy {
+    /// A policy with `max_attempts` attempts (at least 1) and the given delays.
     #[must_use]
-    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
-        self
+    pub const fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
+        Self {
+            max_attempts: if max_attempts == 0 { 1 } else { max_attempts },
+            initial_backoff,
+            max_backoff,
+        }
     }
 
-    /// Sets the initial and the maximum backoff.
+    /// No retries: one attempt.
     #[must_use]
-    pub const fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max;
-        self
+    pub const fn none() -> Self {
+        Self::new(1, Duration::ZERO, Duration::ZERO)
     }
 
-    /// Sets [`max_in_flight`](Self::max_in_flight) (at least 1).
+    /// The delay before retry number `retry` (1 for the first retry), given a uniformly random
+    /// `random`. Pure: the same inputs give the same delay.
     #[must_use]
-    pub fn with_max_in_flight(mut self, n: usize) -> Self {
-        self.max_in_flight = n.max(1);
-        self
+    pub fn backoff(&self, retry: u32, random: u32) -> Duration {
+        let exponent = retry.saturating_sub(1).min(31);
+        let base = self
+            .initial_backoff
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_backoff);
+        let half = base.checked_div(2).unwrap_or(Duration::ZERO);
+        let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        let extra = u128::from(spread).saturating_mul(u128::from(random)) >> 32;
+        half.saturating_add(Duration::from_nanos(
+            u64::try_from(extra).unwrap_or(u64::MAX),
+        ))
     }
 }
 
@@ -73,7 +88,8 @@ impl RetryConfig {
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientConfig {
-    /// The operator's base URL, such as `https://prod.uidapi.com` (no `/v2`).
+    /// The operator's base URL, such as `https://prod.uidapi.com` (no `/v2`; one trailing `/`
+    /// is ignored).
     pub base_url: String,
     /// The API key and client secret.
     pub credentials: Credentials,
@@ -85,15 +101,17 @@ pub struct ClientConfig {
     /// The `User-Agent` header (default `uid2-client-rust-<version>`, the same value as the
     /// `X-UID2-Client-Version` header the core sets). Used by the default transport.
     pub user_agent: String,
+    /// Largest reply body accepted (default 64 MiB). Used by the default transport.
+    pub max_response_bytes: usize,
     /// Honour the standard proxy environment variables (default `false`). Used by the default
     /// transport.
     pub proxy_from_env: bool,
     /// Key refresh timing for the bidstream and sharing clients.
     pub key_refresh: KeyRefreshConfig,
-    /// Retries and parallelism of [`IdentityMapV3Client::map_bulk`](crate::IdentityMapV3Client::map_bulk).
-    pub retry: RetryConfig,
-    /// The transport; `None` means a [`UreqTransport`] built from this configuration.
-    pub transport: Option<Arc<dyn Transport>>,
+    /// Retries of [`IdentityMapV3Client::map_bulk`](crate::IdentityMapV3Client::map_bulk).
+    pub retry: RetryPolicy,
+    /// Most bulk identity-map requests in flight at once (default 20).
+    pub max_in_flight: usize,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -104,10 +122,11 @@ impl fmt::Debug for ClientConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("proxy_from_env", &self.proxy_from_env)
             .field("key_refresh", &self.key_refresh)
             .field("retry", &self.retry)
-            .field("custom_transport", &self.transport.is_some())
+            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -117,11 +136,12 @@ impl ClientConfig {
     /// secret, and default timeouts.
     ///
     /// # Errors
+    /// [`Error::InvalidConfig`] when `base_url` is not an `http://` or `https://` URL;
     /// [`Error::Core`] with an [`EnvelopeError`](uid2::EnvelopeError) when the API key or the
     /// secret cannot be used.
     pub fn new(base_url: &str, api_key: &str, secret_base64: &str) -> Result<Self, Error> {
         let credentials = Credentials::from_strings(api_key, secret_base64)?;
-        Ok(Self::with_credentials(base_url, credentials))
+        Self::from_credentials(base_url, credentials)
     }
 
     /// A configuration for a public UID2 or EUID environment.
@@ -137,19 +157,28 @@ impl ClientConfig {
     }
 
     /// A configuration from already parsed credentials.
-    #[must_use]
-    pub fn with_credentials(base_url: &str, credentials: Credentials) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when `base_url` is not an `http://` or `https://` URL.
+    pub fn from_credentials(base_url: &str, credentials: Credentials) -> Result<Self, Error> {
+        let scheme = base_url.get(..8).unwrap_or(base_url).to_ascii_lowercase();
+        if !(scheme.starts_with("https://") || scheme.starts_with("http://")) {
+            return Err(Error::InvalidConfig {
+                reason: "base_url must start with https:// (or http:// for a local operator)",
+            });
+        }
+        Ok(Self {
             base_url: base_url.to_owned(),
             credentials,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: CLIENT_VERSION.to_owned(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             proxy_from_env: false,
             key_refresh: KeyRefreshConfig::default(),
-            retry: RetryConfig::default(),
-            transport: None,
-        }
+            retry: RetryPolicy::default(),
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+        })
     }
 
     /// Sets the connect timeout.
@@ -189,27 +218,56 @@ impl ClientConfig {
 
     /// Sets the bulk identity-map retry policy.
     #[must_use]
-    pub const fn with_retry(mut self, retry: RetryConfig) -> Self {
+    pub const fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
 
-    /// Sends through `transport` instead of the default ureq transport.
+    /// Sets the number of bulk identity-map requests in flight (at least 1).
     #[must_use]
-    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+    pub const fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
+        self.max_in_flight = if max_in_flight == 0 { 1 } else { max_in_flight };
         self
     }
+}
 
-    /// The configured transport, or a new [`UreqTransport`].
-    pub(crate) fn build_transport(&self) -> Arc<dyn Transport> {
-        match &self.transport {
-            Some(t) => Arc::clone(t),
-            None => Arc::new(UreqTransport::new(
-                self.connect_timeout,
-                &self.user_agent,
-                self.proxy_from_env,
-            )),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_within_jitter_and_caps() {
+        let policy = RetryPolicy::new(5, Duration::from_millis(100), Duration::from_millis(1000));
+        for (retry, base) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (40, 1000),
+        ] {
+            assert_eq!(
+                policy.backoff(retry, 0),
+                Duration::from_millis(base / 2),
+                "{retry}"
+            );
+            let most = policy.backoff(retry, u32::MAX);
+            assert!(most < Duration::from_millis(base), "{retry}: {most:?}");
+            assert!(
+                most > Duration::from_millis(base * 99 / 100),
+                "{retry}: {most:?}"
+            );
         }
+    }
+
+    #[test]
+    fn base_url_must_be_http() {
+        let err = ClientConfig::new(
+            "ftp://x",
+            "key",
+            "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidConfig { .. }));
     }
 }

@@ -2,6 +2,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
 use uid2::envelope::HttpError;
 use uid2::gigya::GigyaError;
@@ -84,38 +86,44 @@ impl CoreError {
 
 /// Why a client call failed.
 ///
-/// * [`Transport`](Self::Transport): no HTTP response (connection refused, reset, bad HTTP).
-/// * [`Timeout`](Self::Timeout): no complete response within the configured timeout.
-/// * [`Http`](Self::Http): the server answered with a status other than 200.
-/// * [`Core`](Self::Core): the core rejected the input or the reply.
-///
-/// [`source`](StdError::source) returns the underlying transport or core error. No variant
-/// carries a secret or DII.
-#[derive(Debug)]
+/// Local problems (bad configuration, invalid input: [`Error::Core`], [`Error::InvalidConfig`])
+/// are kept apart from remote ones (the operator's HTTP status in [`Error::Http`], a reply that
+/// does not open or parse in [`Error::Core`]) and from the network ([`Error::Transport`],
+/// [`Error::Timeout`]). [`source`](StdError::source) returns the underlying transport or core
+/// error. No variant carries a secret or DII. The error is `Clone`.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request could not be completed.
+    /// The request could not be sent or its reply not received (DNS, connect, TLS, reset).
     Transport(TransportError),
-    /// The request did not complete within the configured timeout.
-    Timeout,
+    /// The call did not complete within the configured bound.
+    Timeout {
+        /// The bound that was exceeded.
+        after: Duration,
+    },
     /// The server answered with an HTTP status other than 200.
     Http {
         /// The HTTP status.
         status: u16,
         /// What the operator said (its `status` and `message`, or the start of a text body);
-        /// `None` for servers other than the UID2/EUID operator (Gigya).
-        error: Option<HttpError>,
+        /// `None` for servers other than the operator (Gigya).
+        detail: Option<HttpError>,
     },
-    /// The core rejected the input, the credentials or the reply.
+    /// The core rejected the input, the credentials or the reply (see [`CoreError`]).
     Core(CoreError),
-    /// A background thread could not be started.
-    Spawn(std::io::Error),
+    /// The client configuration cannot be used.
+    InvalidConfig {
+        /// What is wrong, in a few words.
+        reason: &'static str,
+    },
+    /// The background refresh thread could not be started.
+    Spawn(Arc<std::io::Error>),
 }
 
 impl Error {
     /// The HTTP status, for [`Error::Http`].
     #[must_use]
-    pub const fn http_status(&self) -> Option<u16> {
+    pub const fn status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } => Some(*status),
             _ => None,
@@ -124,36 +132,28 @@ impl Error {
 
     /// What the operator said, for [`Error::Http`] from an operator endpoint.
     #[must_use]
-    pub const fn http_error(&self) -> Option<&HttpError> {
+    pub const fn http_detail(&self) -> Option<&HttpError> {
         match self {
-            Self::Http { error, .. } => error.as_ref(),
+            Self::Http { detail, .. } => detail.as_ref(),
             _ => None,
+        }
+    }
+
+    /// Whether sending the same request again later may succeed: transport failures, timeouts,
+    /// HTTP 429 and 5xx.
+    #[must_use]
+    pub const fn is_retryable(&self) -> bool {
+        match self {
+            Self::Transport(_) | Self::Timeout { .. } => true,
+            Self::Http { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
         }
     }
 
     /// Whether this is [`Error::Timeout`].
     #[must_use]
     pub const fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout)
-    }
-
-    /// The decryption error, when a token could not be decrypted (its
-    /// [`as_status`](DecryptError::as_status) is the official status).
-    #[must_use]
-    pub const fn decrypt_error(&self) -> Option<&DecryptError> {
-        match self {
-            Self::Core(CoreError::Decrypt(e)) => Some(e),
-            _ => None,
-        }
-    }
-
-    /// The encryption error, when a raw UID could not be encrypted.
-    #[must_use]
-    pub const fn encrypt_error(&self) -> Option<&EncryptError> {
-        match self {
-            Self::Core(CoreError::Encrypt(e)) => Some(e),
-            _ => None,
-        }
+        matches!(self, Self::Timeout { .. })
     }
 
     /// The core's response error, when the core rejected a reply.
@@ -173,20 +173,46 @@ impl Error {
             _ => None,
         }
     }
+
+    /// Maps what a transport reported for a call bounded by `timeout`.
+    pub(crate) fn from_transport(e: TransportError, timeout: Duration) -> Self {
+        match e.kind() {
+            TransportErrorKind::Timeout => Self::Timeout { after: timeout },
+            _ => Self::Transport(e),
+        }
+    }
+
+    /// Maps the core's description of a failed key refresh; `transport` is the adapter's own
+    /// error for the attempt, when it had one.
+    pub(crate) fn from_refresh(e: RefreshError, transport: Option<Self>) -> Self {
+        match (e, transport) {
+            (RefreshError::Response(r), _) => r.into(),
+            (RefreshError::KeySet(k), _) => Self::Core(CoreError::KeySet(k)),
+            (RefreshError::Envelope(k), _) => Self::Core(CoreError::Envelope(k)),
+            (_, Some(t)) => t,
+            (RefreshError::Timeout, None) => Self::Timeout {
+                after: Duration::ZERO,
+            },
+            (other, None) => Self::Core(CoreError::Refresh(other)),
+        }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Transport(e) => write!(f, "http transport failed: {e}"),
-            Self::Timeout => f.write_str("no complete response within the configured timeout"),
-            Self::Http { error: Some(e), .. } => fmt::Display::fmt(e, f),
+            Self::Transport(e) => write!(f, "transport error: {e}"),
+            Self::Timeout { after } => write!(f, "no reply within {after:?}"),
+            Self::Http {
+                detail: Some(e), ..
+            } => fmt::Display::fmt(e, f),
             Self::Http {
                 status,
-                error: None,
-            } => write!(f, "server answered http {status}"),
+                detail: None,
+            } => write!(f, "http status {status}"),
             Self::Core(e) => fmt::Display::fmt(e, f),
-            Self::Spawn(e) => write!(f, "could not start a background thread: {e}"),
+            Self::InvalidConfig { reason } => write!(f, "invalid configuration: {reason}"),
+            Self::Spawn(e) => write!(f, "could not start the refresh thread: {e}"),
         }
     }
 }
@@ -195,20 +221,19 @@ impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             Self::Transport(e) => Some(e),
-            Self::Timeout => None,
-            Self::Http { error, .. } => error.as_ref().map(|e| -> &(dyn StdError + 'static) { e }),
+            Self::Timeout { .. } | Self::InvalidConfig { .. } => None,
+            Self::Http { detail, .. } => {
+                detail.as_ref().map(|e| -> &(dyn StdError + 'static) { e })
+            }
             Self::Core(e) => Some(e.inner()),
-            Self::Spawn(e) => Some(e),
+            Self::Spawn(e) => Some(&**e),
         }
     }
 }
 
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
-        match e.kind() {
-            TransportErrorKind::Timeout => Self::Timeout,
-            _ => Self::Transport(e),
-        }
+        Self::Transport(e)
     }
 }
 
@@ -217,24 +242,9 @@ impl From<ResponseError> for Error {
         match e {
             ResponseError::HttpStatus(h) => Self::Http {
                 status: h.status(),
-                error: Some(h),
+                detail: Some(h),
             },
             other => Self::Core(CoreError::Response(other)),
-        }
-    }
-}
-
-impl From<RefreshError> for Error {
-    fn from(e: RefreshError) -> Self {
-        match e {
-            RefreshError::Response(r) => r.into(),
-            RefreshError::KeySet(k) => Self::Core(CoreError::KeySet(k)),
-            RefreshError::Envelope(k) => Self::Core(CoreError::Envelope(k)),
-            RefreshError::Timeout => Self::Timeout,
-            RefreshError::Transport => {
-                Self::Transport(TransportError::from_kind(TransportErrorKind::Other))
-            }
-            other => Self::Core(CoreError::Refresh(other)),
         }
     }
 }

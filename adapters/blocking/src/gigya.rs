@@ -10,7 +10,7 @@ use uid2::gigya::{
 };
 
 use crate::clock;
-use crate::config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+use crate::config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 use crate::error::Error;
 use crate::random::OsRandom;
 use crate::transport::{Header, Transport, UreqTransport};
@@ -33,8 +33,8 @@ pub struct GigyaConfig {
     pub timeout: Duration,
     /// The `User-Agent` of the default transport (default the core's Gigya SDK id).
     pub user_agent: String,
-    /// The transport; `None` means a [`UreqTransport`] built from this configuration.
-    pub transport: Option<Arc<dyn Transport>>,
+    /// Largest reply body accepted (default 64 MiB). Used by the default transport.
+    pub max_response_bytes: usize,
 }
 
 impl fmt::Debug for GigyaConfig {
@@ -46,8 +46,9 @@ impl fmt::Debug for GigyaConfig {
             .field("scheme", &self.scheme)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
-            .field("custom_transport", &self.transport.is_some())
-            .finish_non_exhaustive()
+            .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
     }
 }
 
@@ -64,7 +65,7 @@ impl GigyaConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: SDK_ID.to_owned(),
-            transport: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -75,18 +76,24 @@ impl GigyaConfig {
         self
     }
 
-    /// Sets the connect and whole-request timeouts.
+    /// Sends every call to `host` instead of `<namespace>.<api_domain>`.
     #[must_use]
-    pub const fn with_timeouts(mut self, connect: Duration, total: Duration) -> Self {
-        self.connect_timeout = connect;
-        self.timeout = total;
+    pub fn with_host_override(mut self, host: &str) -> Self {
+        self.host_override = Some(host.to_owned());
         self
     }
 
-    /// Sends through `transport` instead of the default ureq transport.
+    /// Sets the connect timeout.
     #[must_use]
-    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+    pub const fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the bound on a whole call (each attempt).
+    #[must_use]
+    pub const fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
         self
     }
 }
@@ -102,7 +109,7 @@ impl GigyaConfig {
 /// use uid2_blocking::{GigyaClient, GigyaConfig};
 ///
 /// let secret = GigyaSecret::from_base64("c2VjcmV0")?;
-/// let client = GigyaClient::new(GigyaConfig::new(Credentials::partner_secret("3_key", secret)).with_api_domain("eu1.gigya.com"));
+/// let client = GigyaClient::new(GigyaConfig::new(Credentials::partner_secret("3_key", secret)).with_api_domain("eu1.gigya.com"))?;
 /// let mut params = Params::new();
 /// params.insert("UID", "some-uid")?;
 /// let response = client.send("accounts.getAccountInfo", &params)?;
@@ -126,20 +133,26 @@ impl fmt::Debug for GigyaClient {
 }
 
 impl GigyaClient {
-    /// A client for `config`.
+    /// A client for `config` over the default ureq transport.
+    ///
+    /// # Errors
+    /// None today; the `Result` keeps the signature of the async adapter.
+    pub fn new(config: GigyaConfig) -> Result<Self, Error> {
+        let transport = UreqTransport::new(
+            config.connect_timeout,
+            &config.user_agent,
+            config.max_response_bytes,
+            false,
+        );
+        Ok(Self::with_transport(config, transport))
+    }
+
+    /// A client for `config` that sends through `transport`.
     #[must_use]
-    pub fn new(config: GigyaConfig) -> Self {
-        let transport = match &config.transport {
-            Some(t) => Arc::clone(t),
-            None => Arc::new(UreqTransport::new(
-                config.connect_timeout,
-                &config.user_agent,
-                false,
-            )),
-        };
+    pub fn with_transport<T: Transport>(config: GigyaConfig, transport: T) -> Self {
         Self {
             config,
-            transport,
+            transport: Arc::new(transport),
             clock_offset_ms: AtomicI64::new(0),
         }
     }
@@ -186,7 +199,7 @@ impl GigyaClient {
                 Err(_) if reply.status != 200 => {
                     return Err(Error::Http {
                         status: reply.status,
-                        error: None,
+                        detail: None,
                     });
                 }
                 Err(e) => return Err(e.into()),

@@ -5,7 +5,6 @@ use uid2::envelope::BodyEncoding;
 use uid2::operator::identity_map_v2::{self, IdentityMapV2Request, IdentityMapV2Response};
 use uid2::operator::salt_buckets::{self, SaltBucket, SaltBucketsRequest};
 
-use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::operator::Operator;
 
@@ -17,8 +16,8 @@ use crate::operator::Operator;
 /// use uid2::Timestamp;
 /// use uid2_blocking::{ClientConfig, IdentityMapClient};
 ///
-/// let client = IdentityMapClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?);
-/// let response = client.generate_identity_map(IdentityMapV2Request::from_emails(["user@example.com"])?)?;
+/// let client = IdentityMapClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
+/// let response = client.map(IdentityMapV2Request::from_emails(["user@example.com"])?)?;
 /// let rotated = client.get_identity_buckets(Timestamp::from_millis(1_700_000_000_000))?;
 /// # let _ = (response, rotated);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -29,23 +28,14 @@ pub struct IdentityMapClient {
 }
 
 impl IdentityMapClient {
-    /// A client for `config`.
-    #[must_use]
-    pub fn new(config: ClientConfig) -> Self {
-        Self {
-            operator: Operator::new(&config),
-        }
-    }
+    crate::operator::operator_client_constructors!();
 
     /// Maps one list of emails, phone numbers or hashes to raw UID2s and bucket ids.
     ///
     /// # Errors
     /// [`Error::Transport`], [`Error::Timeout`], [`Error::Http`], or [`Error::Core`] when the
     /// reply is rejected.
-    pub fn generate_identity_map(
-        &self,
-        request: IdentityMapV2Request,
-    ) -> Result<IdentityMapV2Response, Error> {
+    pub fn map(&self, request: IdentityMapV2Request) -> Result<IdentityMapV2Response, Error> {
         let document =
             self.operator
                 .call(identity_map_v2::PATH, request.body(), BodyEncoding::Text)?;
@@ -57,7 +47,7 @@ impl IdentityMapClient {
     ///
     /// # Errors
     /// [`Error::Core`] when `since` is outside the years 1 to 9999 or the reply is rejected;
-    /// otherwise as [`generate_identity_map`](Self::generate_identity_map).
+    /// otherwise as [`map`](Self::map).
     pub fn get_identity_buckets(&self, since: Timestamp) -> Result<Vec<SaltBucket>, Error> {
         let request = SaltBucketsRequest::since(since)?;
         let document =

@@ -8,7 +8,6 @@ use uid2::operator::identity_map_v3::{
     BatchLimits, IdentityMapV3Input, IdentityMapV3Request, IdentityMapV3Response, PATH,
 };
 
-use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::operator::Operator;
 use crate::retry::{Cancel, with_retries};
@@ -17,14 +16,14 @@ use crate::retry::{Cancel, with_retries};
 ///
 /// [`map`](Self::map) sends one request; [`map_bulk`](Self::map_bulk) splits any number of
 /// identities into batches within the operator's limits, sends up to
-/// [`RetryConfig::max_in_flight`](crate::RetryConfig::max_in_flight) of them at once, retries
+/// [`ClientConfig::max_in_flight`](crate::ClientConfig::max_in_flight) of them at once, retries
 /// rate-limited or failed batches with backoff, and merges the results.
 ///
 /// ```no_run
 /// use uid2::operator::identity_map_v3::IdentityMapV3Input;
 /// use uid2_blocking::{ClientConfig, IdentityMapV3Client};
 ///
-/// let client = IdentityMapV3Client::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?);
+/// let client = IdentityMapV3Client::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
 /// let mut input = IdentityMapV3Input::new();
 /// input.add_email("user@example.com")?;
 /// let response = client.map_bulk(input)?;
@@ -39,13 +38,7 @@ pub struct IdentityMapV3Client {
 }
 
 impl IdentityMapV3Client {
-    /// A client for `config`.
-    #[must_use]
-    pub fn new(config: ClientConfig) -> Self {
-        Self {
-            operator: Operator::new(&config),
-        }
-    }
+    crate::operator::operator_client_constructors!();
 
     /// Maps every identity of `input` in one request (no retry).
     ///
@@ -59,7 +52,7 @@ impl IdentityMapV3Client {
 
     /// Maps any number of identities: splits them with the core's batcher
     /// ([`BatchLimits::DEFAULT`]), sends the batches in parallel (at most
-    /// [`max_in_flight`](crate::RetryConfig::max_in_flight) at once), retries HTTP 429, 5xx and
+    /// [`max_in_flight`](crate::ClientConfig::max_in_flight) at once), retries HTTP 429, 5xx and
     /// connection failures with jittered exponential backoff, and merges the results in input
     /// order. Every attempt is a new envelope.
     ///
@@ -93,7 +86,7 @@ impl IdentityMapV3Client {
         batches: &[IdentityMapV3Request],
     ) -> Vec<Option<Result<IdentityMapV3Response, Error>>> {
         let retry = self.operator.retry;
-        let workers = retry.max_in_flight.clamp(1, batches.len().max(1));
+        let workers = self.operator.max_in_flight.clamp(1, batches.len().max(1));
         let next = AtomicUsize::new(0);
         let cancel = Cancel::default();
         let slots: Vec<Mutex<Option<Result<IdentityMapV3Response, Error>>>> =

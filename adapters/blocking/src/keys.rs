@@ -2,7 +2,6 @@
 //! and lock-free decryption and encryption against an immutable snapshot of it.
 
 use std::fmt;
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -12,18 +11,36 @@ use arc_swap::ArcSwapOption;
 use uid2::envelope::Credentials;
 use uid2::operator::key_refresh::{KeyEndpoint, KeyRefreshConfig, KeyRefresher, RefreshEvent};
 use uid2::token::{self, ClientType};
-use uid2::{DecryptedToken, KeySet, SharingToken, Timestamp};
+use uid2::{DecryptError, DecryptedToken, EncryptError, KeySet, SharingToken, Timestamp};
 
 use crate::clock;
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::operator::Operator;
 use crate::random::OsRandom;
+use crate::transport::{Transport, UreqTransport};
 
 /// The longest the refresh thread sleeps before looking at the schedule again.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
-/// `last_success_ms` before the first success.
-const NEVER: i64 = i64::MIN;
+
+/// The state of a client's key refresh, as of its last attempt.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RefreshStatus {
+    /// When the last successful refresh completed.
+    pub last_success: Option<Timestamp>,
+    /// When the last attempt (successful or not) completed.
+    pub last_attempt: Option<Timestamp>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<Error>,
+    /// When the next attempt is due (for the refresh thread).
+    pub next_attempt: Option<Timestamp>,
+    /// When every key of the current key set expires (decryption then reports
+    /// `KEYS_NOT_SYNCED` until a refresh succeeds).
+    pub keys_expire_at: Option<Timestamp>,
+}
 
 /// The shared state of a bidstream or sharing client.
 struct KeyState {
@@ -34,13 +51,13 @@ struct KeyState {
     keys: ArcSwapOption<KeySet>,
     /// The schedule. Locked only by refreshes, never by decryption or encryption.
     refresher: Mutex<KeyRefresher>,
-    last_success_ms: AtomicI64,
-    failures: AtomicU32,
+    /// Read by callers only; never touched by decryption or encryption.
+    status: Mutex<RefreshStatus>,
 }
 
 impl KeyState {
-    fn new(config: &ClientConfig, endpoint: KeyEndpoint) -> Self {
-        let operator = Operator::new(config);
+    fn new(config: &ClientConfig, endpoint: KeyEndpoint, transport: Arc<dyn Transport>) -> Self {
+        let operator = Operator::with_transport(config, transport);
         let refresher = KeyRefresher::new(
             endpoint,
             operator.credentials().clone(),
@@ -53,8 +70,7 @@ impl KeyState {
             refresh_config: config.key_refresh,
             keys: ArcSwapOption::empty(),
             refresher: Mutex::new(refresher),
-            last_success_ms: AtomicI64::new(NEVER),
-            failures: AtomicU32::new(0),
+            status: Mutex::new(RefreshStatus::default()),
         }
     }
 
@@ -62,6 +78,10 @@ impl KeyState {
         self.refresher
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn status(&self) -> MutexGuard<'_, RefreshStatus> {
+        self.status.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn credentials(&self) -> Credentials {
@@ -86,11 +106,10 @@ impl KeyState {
     fn drive(&self, refresher: &mut KeyRefresher) -> Option<Result<(), Error>> {
         let now = clock::now();
         refresher.handle_timeout(now);
-        let mut outcome = None;
+        let mut transport_error = None;
         match refresher.poll_transmit(now, &mut OsRandom) {
-            Ok(None) => {}
-            // The refresher counted the failure and queued its event.
-            Err(e) => outcome = Some(Err(Error::from(e))),
+            // Nothing due; a failure to seal is counted by the refresher and reported below.
+            Ok(None) | Err(_) => {}
             Ok(Some(request)) => match self.operator.send(&request) {
                 Ok(mut reply) => refresher.handle_response(
                     clock::now(),
@@ -100,29 +119,34 @@ impl KeyState {
                 ),
                 Err(e) => {
                     refresher.handle_transport_error(clock::now());
-                    outcome = Some(Err(e));
+                    transport_error = Some(e);
                 }
             },
         }
+        let mut outcome = None;
         while let Some(event) = refresher.poll_event() {
+            let done = clock::now();
+            let mut status = self.status();
+            status.last_attempt = Some(done);
             match event {
                 RefreshEvent::KeysUpdated(keys) => {
+                    status.keys_expire_at = keys.latest_expiry();
                     self.keys.store(Some(Arc::new(keys)));
-                    self.last_success_ms
-                        .store(clock::now().as_millis(), Ordering::Release);
-                    self.failures.store(0, Ordering::Release);
+                    status.last_success = Some(done);
+                    status.consecutive_failures = 0;
+                    status.last_error = None;
                     outcome = Some(Ok(()));
                 }
                 RefreshEvent::RefreshFailed { error, .. } => {
-                    self.failures.fetch_add(1, Ordering::AcqRel);
-                    // Keep the transport's own error when there is one; it says more.
-                    if !matches!(outcome, Some(Err(_))) {
-                        outcome = Some(Err(Error::from(error)));
-                    }
+                    let error = Error::from_refresh(error, transport_error.take());
+                    status.consecutive_failures = status.consecutive_failures.saturating_add(1);
+                    status.last_error = Some(error.clone());
+                    outcome = Some(Err(error));
                 }
                 _ => {}
             }
         }
+        self.status().next_attempt = refresher.poll_timeout();
         outcome
     }
 
@@ -133,10 +157,7 @@ impl KeyState {
     }
 
     fn last_success(&self) -> Option<Timestamp> {
-        match self.last_success_ms.load(Ordering::Acquire) {
-            NEVER => None,
-            ms => Some(Timestamp::from_millis(ms)),
-        }
+        self.status().last_success
     }
 
     fn key_set_age(&self) -> Option<Duration> {
@@ -199,7 +220,7 @@ fn start_thread(state: &Arc<KeyState>) -> Result<RefreshGuard, Error> {
     let thread = std::thread::Builder::new()
         .name("uid2-key-refresh".to_owned())
         .spawn(move || run_refresh_thread(&state, &stopped))
-        .map_err(Error::Spawn)?;
+        .map_err(|e| Error::Spawn(Arc::new(e)))?;
     Ok(RefreshGuard {
         stop: Some(stop),
         thread: Some(thread),
@@ -208,6 +229,22 @@ fn start_thread(state: &Arc<KeyState>) -> Result<RefreshGuard, Error> {
 
 macro_rules! key_client_common {
     () => {
+        /// A client for `config` over the default ureq transport. No request is made until
+        /// [`refresh`](Self::refresh) or [`start_refresh_thread`](Self::start_refresh_thread).
+        ///
+        /// # Errors
+        /// None today; the `Result` keeps the signature of the async adapter.
+        pub fn new(config: ClientConfig) -> Result<Self, Error> {
+            let transport = Arc::new(UreqTransport::from_config(&config));
+            Ok(Self::build(&config, transport))
+        }
+
+        /// A client for `config` that sends through `transport`.
+        #[must_use]
+        pub fn with_transport<T: Transport>(config: ClientConfig, transport: T) -> Self {
+            Self::build(&config, Arc::new(transport))
+        }
+
         /// Fetches the key set once, now, and installs it.
         ///
         /// The last good key set stays in use when this fails; it remains usable until its
@@ -244,10 +281,10 @@ macro_rules! key_client_common {
             self.state.key_set_age()
         }
 
-        /// Failed refreshes since the last success.
+        /// The state of the key refresh.
         #[must_use]
-        pub fn consecutive_refresh_failures(&self) -> u32 {
-            self.state.failures.load(Ordering::Acquire)
+        pub fn refresh_status(&self) -> RefreshStatus {
+            self.state.status().clone()
         }
 
         /// The current key set snapshot, if one was fetched.
@@ -265,7 +302,7 @@ macro_rules! key_client_common {
 /// ```no_run
 /// use uid2_blocking::{BidstreamClient, ClientConfig};
 ///
-/// let client = BidstreamClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?);
+/// let client = BidstreamClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
 /// let _guard = client.start_refresh_thread()?;
 /// match client.decrypt_token_into_raw_uid("A4AAA...", Some("example.com")) {
 ///     Ok(token) => println!("raw uid {}", token.uid().as_str()),
@@ -289,12 +326,9 @@ impl fmt::Debug for BidstreamClient {
 }
 
 impl BidstreamClient {
-    /// A client for `config`. No request is made until [`refresh`](Self::refresh) or
-    /// [`start_refresh_thread`](Self::start_refresh_thread).
-    #[must_use]
-    pub fn new(config: ClientConfig) -> Self {
+    fn build(config: &ClientConfig, transport: Arc<dyn Transport>) -> Self {
         Self {
-            state: Arc::new(KeyState::new(&config, KeyEndpoint::Bidstream)),
+            state: Arc::new(KeyState::new(config, KeyEndpoint::Bidstream, transport)),
         }
     }
 
@@ -304,22 +338,34 @@ impl BidstreamClient {
     /// request's site domain or app name (`None` when it has none).
     ///
     /// # Errors
-    /// [`Error::Core`] with a [`DecryptError`](uid2::DecryptError) (see
-    /// [`Error::decrypt_error`]); its `as_status()` is the official status, for example
+    /// A [`DecryptError`] whose `as_status()` is the official status, for example
     /// `NOT_INITIALIZED` before the first successful refresh.
     pub fn decrypt_token_into_raw_uid(
         &self,
         token: &str,
         domain_or_app_name: Option<&str>,
-    ) -> Result<DecryptedToken, Error> {
+    ) -> Result<DecryptedToken, DecryptError> {
+        self.decrypt_token_into_raw_uid_at(token, domain_or_app_name, clock::now())
+    }
+
+    /// [`decrypt_token_into_raw_uid`](Self::decrypt_token_into_raw_uid) at a given time.
+    ///
+    /// # Errors
+    /// As [`decrypt_token_into_raw_uid`](Self::decrypt_token_into_raw_uid).
+    pub fn decrypt_token_into_raw_uid_at(
+        &self,
+        token: &str,
+        domain_or_app_name: Option<&str>,
+        now: Timestamp,
+    ) -> Result<DecryptedToken, DecryptError> {
         let keys = self.state.keys.load();
-        Ok(token::decrypt(
+        token::decrypt(
             keys.as_deref(),
             token,
             ClientType::Bidstream,
             domain_or_app_name,
-            clock::now(),
-        )?)
+            now,
+        )
     }
 }
 
@@ -331,7 +377,7 @@ impl BidstreamClient {
 /// ```no_run
 /// use uid2_blocking::{ClientConfig, SharingClient};
 ///
-/// let client = SharingClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?);
+/// let client = SharingClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
 /// client.refresh()?;
 /// let token = client.encrypt_raw_uid_into_token("ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=")?;
 /// let back = client.decrypt_token_into_raw_uid(token.as_str())?;
@@ -354,12 +400,9 @@ impl fmt::Debug for SharingClient {
 }
 
 impl SharingClient {
-    /// A client for `config`. No request is made until [`refresh`](Self::refresh) or
-    /// [`start_refresh_thread`](Self::start_refresh_thread).
-    #[must_use]
-    pub fn new(config: ClientConfig) -> Self {
+    fn build(config: &ClientConfig, transport: Arc<dyn Transport>) -> Self {
         Self {
-            state: Arc::new(KeyState::new(&config, KeyEndpoint::Sharing)),
+            state: Arc::new(KeyState::new(config, KeyEndpoint::Sharing, transport)),
         }
     }
 
@@ -368,32 +411,43 @@ impl SharingClient {
     /// Decrypts a sharing token, at the current time.
     ///
     /// # Errors
-    /// [`Error::Core`] with a [`DecryptError`](uid2::DecryptError) (see
-    /// [`Error::decrypt_error`]).
-    pub fn decrypt_token_into_raw_uid(&self, token: &str) -> Result<DecryptedToken, Error> {
+    /// A [`DecryptError`] whose `as_status()` is the official status.
+    pub fn decrypt_token_into_raw_uid(&self, token: &str) -> Result<DecryptedToken, DecryptError> {
+        self.decrypt_token_into_raw_uid_at(token, clock::now())
+    }
+
+    /// [`decrypt_token_into_raw_uid`](Self::decrypt_token_into_raw_uid) at a given time.
+    ///
+    /// # Errors
+    /// As [`decrypt_token_into_raw_uid`](Self::decrypt_token_into_raw_uid).
+    pub fn decrypt_token_into_raw_uid_at(
+        &self,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<DecryptedToken, DecryptError> {
         let keys = self.state.keys.load();
-        Ok(token::decrypt(
-            keys.as_deref(),
-            token,
-            ClientType::Sharing,
-            None,
-            clock::now(),
-        )?)
+        token::decrypt(keys.as_deref(), token, ClientType::Sharing, None, now)
     }
 
     /// Encrypts a raw UID2 into a sharing token with the key set's default keyset, at the
     /// current time, with nonces from the OS.
     ///
     /// # Errors
-    /// [`Error::Core`] with an [`EncryptError`](uid2::EncryptError) (see
-    /// [`Error::encrypt_error`]); its `as_status()` is the official status.
-    pub fn encrypt_raw_uid_into_token(&self, raw_uid: &str) -> Result<SharingToken, Error> {
+    /// An [`EncryptError`] whose `as_status()` is the official status.
+    pub fn encrypt_raw_uid_into_token(&self, raw_uid: &str) -> Result<SharingToken, EncryptError> {
+        self.encrypt_raw_uid_into_token_at(raw_uid, clock::now())
+    }
+
+    /// [`encrypt_raw_uid_into_token`](Self::encrypt_raw_uid_into_token) at a given time.
+    ///
+    /// # Errors
+    /// As [`encrypt_raw_uid_into_token`](Self::encrypt_raw_uid_into_token).
+    pub fn encrypt_raw_uid_into_token_at(
+        &self,
+        raw_uid: &str,
+        now: Timestamp,
+    ) -> Result<SharingToken, EncryptError> {
         let keys = self.state.keys.load();
-        Ok(token::encrypt(
-            keys.as_deref(),
-            raw_uid,
-            clock::now(),
-            &mut OsRandom,
-        )?)
+        token::encrypt(keys.as_deref(), raw_uid, now, &mut OsRandom)
     }
 }

@@ -30,7 +30,7 @@
 //! use uid2_blocking::{BidstreamClient, ClientConfig};
 //!
 //! let config = ClientConfig::for_environment(Environment::UID2_INTEGRATION, "my-api-key", "my-base64-secret")?;
-//! let client = BidstreamClient::new(config);
+//! let client = BidstreamClient::new(config)?;
 //! client.refresh()?; // fetch the key set once
 //! let _refresher = client.start_refresh_thread()?; // then keep it fresh in the background
 //! match client.decrypt_token_into_raw_uid("A4AAA...", Some("example.com")) {
@@ -69,12 +69,15 @@ mod random;
 mod retry;
 mod transport;
 
-pub use config::{ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, RetryConfig};
+pub use config::{
+    ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, RetryPolicy,
+};
 pub use error::{CoreError, Error};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::IdentityMapClient;
 pub use identity_map_v3::IdentityMapV3Client;
-pub use keys::{BidstreamClient, RefreshGuard, SharingClient};
+pub use keys::{BidstreamClient, RefreshGuard, RefreshStatus, SharingClient};
 pub use optout::OptOutStatusClient;
 pub use publisher::PublisherClient;
 pub use random::OsRandom;

@@ -6,10 +6,10 @@ use std::time::Duration;
 use uid2::envelope::{BodyEncoding, Credentials, OperatorRequest};
 
 use crate::clock;
-use crate::config::{ClientConfig, RetryConfig};
+use crate::config::{ClientConfig, RetryPolicy};
 use crate::error::Error;
 use crate::random::OsRandom;
-use crate::transport::{Header, HttpResponse, Transport};
+use crate::transport::{Header, HttpResponse, Transport, UreqTransport};
 
 /// One operator: base URL, credentials, transport and timeout.
 #[derive(Clone)]
@@ -18,7 +18,8 @@ pub(crate) struct Operator {
     credentials: Credentials,
     transport: Arc<dyn Transport>,
     timeout: Duration,
-    pub(crate) retry: RetryConfig,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_in_flight: usize,
 }
 
 impl std::fmt::Debug for Operator {
@@ -32,13 +33,19 @@ impl std::fmt::Debug for Operator {
 }
 
 impl Operator {
+    /// An operator reached through the default ureq transport.
     pub(crate) fn new(config: &ClientConfig) -> Self {
+        Self::with_transport(config, Arc::new(UreqTransport::from_config(config)))
+    }
+
+    pub(crate) fn with_transport(config: &ClientConfig, transport: Arc<dyn Transport>) -> Self {
         Self {
             base_url: config.base_url.clone(),
             credentials: config.credentials.clone(),
-            transport: config.build_transport(),
+            transport,
             timeout: config.timeout,
             retry: config.retry,
+            max_in_flight: config.max_in_flight,
         }
     }
 
@@ -53,9 +60,9 @@ impl Operator {
             .headers()
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
-        Ok(self
-            .transport
-            .post(&url, &headers, request.body(), self.timeout)?)
+        self.transport
+            .post(&url, &headers, request.body(), self.timeout)
+            .map_err(|e| Error::from_transport(e, self.timeout))
     }
 
     /// Seals `payload` for `path`, sends it, opens the reply and returns the response
@@ -74,3 +81,33 @@ impl Operator {
         Ok(opened.document().to_vec())
     }
 }
+
+/// The constructors every operator role client shares.
+macro_rules! operator_client_constructors {
+    () => {
+        /// A client for `config` over the default ureq transport.
+        ///
+        /// # Errors
+        /// None today; the `Result` keeps the signature of the async adapter.
+        pub fn new(config: $crate::ClientConfig) -> Result<Self, $crate::Error> {
+            Ok(Self {
+                operator: $crate::operator::Operator::new(&config),
+            })
+        }
+
+        /// A client for `config` that sends through `transport`.
+        #[must_use]
+        pub fn with_transport<T: $crate::Transport>(
+            config: $crate::ClientConfig,
+            transport: T,
+        ) -> Self {
+            Self {
+                operator: $crate::operator::Operator::with_transport(
+                    &config,
+                    ::std::sync::Arc::new(transport),
+                ),
+            }
+        }
+    };
+}
+pub(crate) use operator_client_constructors;

@@ -3,7 +3,6 @@
 use uid2::envelope::BodyEncoding;
 use uid2::operator::optout_status::{self, OptoutStatusRequest, OptoutStatusResponse};
 
-use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::operator::Operator;
 
@@ -13,9 +12,9 @@ use crate::operator::Operator;
 /// use uid2::operator::optout_status::OptoutStatusRequest;
 /// use uid2_blocking::{ClientConfig, OptOutStatusClient};
 ///
-/// let client = OptOutStatusClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?);
+/// let client = OptOutStatusClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
 /// let raw_uid = "AdbtX79x6hPf3bppOU0ItRZF9ngIF9YMBCNdetwfqhj7";
-/// let response = client.get_optout_status(OptoutStatusRequest::new([raw_uid])?)?;
+/// let response = client.optout_status(OptoutStatusRequest::new([raw_uid])?)?;
 /// println!("opted out since {:?}", response.opted_out_since(raw_uid));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -25,20 +24,14 @@ pub struct OptOutStatusClient {
 }
 
 impl OptOutStatusClient {
-    /// A client for `config`.
-    #[must_use]
-    pub fn new(config: ClientConfig) -> Self {
-        Self {
-            operator: Operator::new(&config),
-        }
-    }
+    crate::operator::operator_client_constructors!();
 
     /// Which of the request's raw UID2s opted out.
     ///
     /// # Errors
     /// [`Error::Transport`], [`Error::Timeout`], [`Error::Http`], or [`Error::Core`] when the
     /// reply is rejected.
-    pub fn get_optout_status(
+    pub fn optout_status(
         &self,
         request: OptoutStatusRequest,
     ) -> Result<OptoutStatusResponse, Error> {

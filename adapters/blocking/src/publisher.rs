@@ -3,7 +3,6 @@
 use uid2::operator::{IdentityTokens, TokenGenerateRequest, TokenResponse};
 
 use crate::clock;
-use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::operator::Operator;
 use crate::random::OsRandom;
@@ -16,7 +15,7 @@ use crate::random::OsRandom;
 /// use uid2::operator::TokenGenerateRequest;
 /// use uid2_blocking::{ClientConfig, PublisherClient};
 ///
-/// let client = PublisherClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?);
+/// let client = PublisherClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
 /// let response = client.generate_token(TokenGenerateRequest::from_email("user@example.com")?)?;
 /// if let Some(identity) = response.identity() {
 ///     // store identity.json_string() in the session, send the advertising token onwards
@@ -31,13 +30,7 @@ pub struct PublisherClient {
 }
 
 impl PublisherClient {
-    /// A client for `config`.
-    #[must_use]
-    pub fn new(config: ClientConfig) -> Self {
-        Self {
-            operator: Operator::new(&config),
-        }
-    }
+    crate::operator::operator_client_constructors!();
 
     /// Generates an identity for an email or phone number (hashed locally by the request).
     ///

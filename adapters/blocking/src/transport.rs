@@ -3,11 +3,10 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Largest response body read (64 MiB); a longer body fails with
-/// [`TransportErrorKind::BodyTooLarge`].
-pub(crate) const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+use crate::config::ClientConfig;
 
 /// One request header handed to a [`Transport`]. `Debug` redacts sensitive values (the
 /// `Authorization` header carrying the API key).
@@ -88,10 +87,10 @@ impl HttpResponse {
         }
     }
 
-    /// Adds the `Date` header.
+    /// Sets the `Date` header value.
     #[must_use]
-    pub fn with_date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
+    pub fn with_date(mut self, date: Option<String>) -> Self {
+        self.date = date;
         self
     }
 }
@@ -127,10 +126,12 @@ pub enum TransportErrorKind {
     Other,
 }
 
-/// A request that could not be completed: no HTTP response was received.
+/// A request that could not be completed: no HTTP response was received. The underlying
+/// error is its `source()`.
+#[derive(Clone)]
 pub struct TransportError {
     kind: TransportErrorKind,
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 
 impl TransportError {
@@ -138,11 +139,11 @@ impl TransportError {
     #[must_use]
     pub fn new(
         kind: TransportErrorKind,
-        source: impl Into<Box<dyn StdError + Send + Sync>>,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
     ) -> Self {
         Self {
             kind,
-            source: Some(source.into()),
+            source: Some(Arc::from(source.into())),
         }
     }
 
@@ -163,14 +164,14 @@ impl fmt::Debug for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TransportError")
             .field("kind", &self.kind)
-            .field("source", &self.source)
+            .field("source", &self.source.as_ref().map(ToString::to_string))
             .finish()
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self.kind {
+        let text = match self.kind {
             TransportErrorKind::Connect => "could not connect",
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Io => "connection failed while sending or receiving",
@@ -178,7 +179,12 @@ impl fmt::Display for TransportError {
             TransportErrorKind::BodyTooLarge => "the response body is too large",
             TransportErrorKind::InvalidRequest => "the url or a header cannot be used",
             TransportErrorKind::Other => "http request failed",
-        })
+        };
+        f.write_str(text)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
     }
 }
 
@@ -214,6 +220,7 @@ pub trait Transport: Send + Sync + 'static {
 /// pooling, no redirects, no proxy unless asked for).
 pub struct UreqTransport {
     agent: ureq::Agent,
+    max_response_bytes: u64,
 }
 
 impl fmt::Debug for UreqTransport {
@@ -223,11 +230,29 @@ impl fmt::Debug for UreqTransport {
 }
 
 impl UreqTransport {
-    /// A transport that gives up connecting after `connect_timeout` and sends `user_agent`.
-    /// With `proxy_from_env`, the standard `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` environment
-    /// variables are honoured; otherwise no proxy is used.
+    /// The transport a [`ClientConfig`] describes (connect timeout, user agent, body limit,
+    /// proxy).
     #[must_use]
-    pub fn new(connect_timeout: Duration, user_agent: &str, proxy_from_env: bool) -> Self {
+    pub fn from_config(config: &ClientConfig) -> Self {
+        Self::new(
+            config.connect_timeout,
+            &config.user_agent,
+            config.max_response_bytes,
+            config.proxy_from_env,
+        )
+    }
+
+    /// A transport that gives up connecting after `connect_timeout`, sends `user_agent` and
+    /// reads bodies of at most `max_response_bytes`. With `proxy_from_env`, the standard
+    /// `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` environment variables are honoured; otherwise no
+    /// proxy is used.
+    #[must_use]
+    pub fn new(
+        connect_timeout: Duration,
+        user_agent: &str,
+        max_response_bytes: usize,
+        proxy_from_env: bool,
+    ) -> Self {
         let proxy = if proxy_from_env {
             ureq::Proxy::try_from_env()
         } else {
@@ -242,7 +267,10 @@ impl UreqTransport {
             .proxy(proxy)
             .build()
             .new_agent();
-        Self { agent }
+        Self {
+            agent,
+            max_response_bytes: u64::try_from(max_response_bytes).unwrap_or(u64::MAX),
+        }
     }
 }
 
@@ -277,7 +305,7 @@ impl Transport for UreqTransport {
         let body = response
             .body_mut()
             .with_config()
-            .limit(MAX_RESPONSE_BYTES)
+            .limit(self.max_response_bytes)
             .read_to_vec()
             .map_err(map_ureq_error)?;
         Ok(HttpResponse {

@@ -31,7 +31,7 @@ const THREADS: usize = 4;
 fn four_threads_decrypt_while_keys_are_swapped() {
     let op = MockOperator::new(bidstream_doc(0, 1));
     let server = op.serve();
-    let client = BidstreamClient::new(config(&server.base_url()));
+    let client = BidstreamClient::new(config(&server.base_url())).unwrap();
     client.refresh().unwrap();
     let tokens = [
         (token_for(RAW_UID_A), RAW_UID_A),
@@ -86,7 +86,7 @@ fn four_threads_decrypt_while_keys_are_swapped() {
 fn sharing_clones_share_one_key_set() {
     let op = MockOperator::new(sharing_doc());
     let server = op.serve();
-    let client = SharingClient::new(config(&server.base_url()));
+    let client = SharingClient::new(config(&server.base_url())).unwrap();
     let clone = client.clone();
     client.refresh().unwrap();
     let token = clone.encrypt_raw_uid_into_token(RAW_UID_A).unwrap();

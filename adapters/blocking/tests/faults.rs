@@ -29,7 +29,7 @@ use uid2::operator::key_refresh::KeyRefreshConfig;
 use uid2::token::DecryptStatus;
 use uid2_blocking::{
     BidstreamClient, ClientConfig, CoreError, Error, IdentityMapV3Client, PublisherClient,
-    RetryConfig, TransportErrorKind,
+    RetryPolicy, TransportErrorKind,
 };
 
 fn email_request() -> TokenGenerateRequest {
@@ -38,38 +38,32 @@ fn email_request() -> TokenGenerateRequest {
 
 #[test]
 fn operator_down_at_start() {
-    let client = BidstreamClient::new(config(&dead_base_url()));
+    let client = BidstreamClient::new(config(&dead_base_url())).unwrap();
     let token = token_for(RAW_UID_A);
     let err = client
         .decrypt_token_into_raw_uid(&token, Some(DOMAIN))
         .unwrap_err();
-    assert_eq!(
-        err.decrypt_error().unwrap().as_status(),
-        DecryptStatus::NotInitialized
-    );
+    assert_eq!(err.as_status(), DecryptStatus::NotInitialized);
     let err = client.refresh().unwrap_err();
     assert_eq!(
         err.transport_kind(),
         Some(TransportErrorKind::Connect),
         "{err:?}"
     );
-    assert_eq!(client.consecutive_refresh_failures(), 1);
+    assert_eq!(client.refresh_status().consecutive_failures, 1);
     assert_eq!(client.last_refresh_success(), None);
     // Still not initialized, still a typed status.
     let err = client
         .decrypt_token_into_raw_uid(&token, Some(DOMAIN))
         .unwrap_err();
-    assert_eq!(
-        err.decrypt_error().unwrap().as_status(),
-        DecryptStatus::NotInitialized
-    );
+    assert_eq!(err.as_status(), DecryptStatus::NotInitialized);
 }
 
 #[test]
 fn outage_mid_run_keeps_last_keys_and_recovers() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
-    let client = BidstreamClient::new(config(&server.base_url()));
+    let client = BidstreamClient::new(config(&server.base_url())).unwrap();
     let token = token_for(RAW_UID_A);
     client.refresh().unwrap();
     let first = client.last_refresh_success().unwrap();
@@ -88,13 +82,13 @@ fn outage_mid_run_keeps_last_keys_and_recovers() {
             .unwrap();
         assert_eq!(decrypted.uid().as_str(), RAW_UID_A);
     }
-    assert_eq!(client.consecutive_refresh_failures(), 4);
+    assert_eq!(client.refresh_status().consecutive_failures, 4);
     assert_eq!(client.last_refresh_success(), Some(first));
 
     op.clear_fault();
     op.set_key_doc(bidstream_doc(1, 2));
     client.refresh().unwrap();
-    assert_eq!(client.consecutive_refresh_failures(), 0);
+    assert_eq!(client.refresh_status().consecutive_failures, 0);
     assert_eq!(client.key_set().unwrap().keys().len(), 4);
     assert!(
         client
@@ -110,36 +104,36 @@ fn unauthorized_is_http_401() {
     // A key the operator does not know.
     let bad = ClientConfig::new(&server.base_url(), "UID2-C-L-999-unknown", SECRET_B64).unwrap();
     let err = PublisherClient::new(bad)
+        .unwrap()
         .generate_token(email_request())
         .unwrap_err();
-    assert_eq!(err.http_status(), Some(401));
-    assert!(err.http_error().unwrap().is_unauthorized());
+    assert_eq!(err.status(), Some(401));
+    assert!(err.http_detail().unwrap().is_unauthorized());
     assert!(std::error::Error::source(&err).is_some());
 
     // The key refresh reports the same.
     op.set_fault(Fault::Unauthorized, 1);
     let err = BidstreamClient::new(config(&server.base_url()))
+        .unwrap()
         .refresh()
         .unwrap_err();
-    assert_eq!(err.http_status(), Some(401));
+    assert_eq!(err.status(), Some(401));
 }
 
 #[test]
 fn rate_limited_batches_back_off_then_succeed() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
-    let retry = RetryConfig::default()
-        .with_backoff(Duration::from_millis(40), Duration::from_millis(200))
-        .with_max_attempts(5);
-    let client = IdentityMapV3Client::new(config(&server.base_url()).with_retry(retry));
+    let retry = RetryPolicy::new(5, Duration::from_millis(40), Duration::from_millis(200));
+    let client = IdentityMapV3Client::new(config(&server.base_url()).with_retry(retry)).unwrap();
 
     // A single map() does not retry: 429 is reported at once.
     op.set_fault(Fault::RateLimited, 1);
     let err = client
         .map(IdentityMapV3Input::from_emails(["a@example.com"]).unwrap())
         .unwrap_err();
-    assert_eq!(err.http_status(), Some(429));
-    assert!(err.http_error().unwrap().is_rate_limited());
+    assert_eq!(err.status(), Some(429));
+    assert!(err.http_detail().unwrap().is_rate_limited());
 
     // The bulk helper retries three 429s with growing jittered delays (>= 20 + 40 + 80 ms).
     op.set_fault(Fault::RateLimited, 3);
@@ -163,20 +157,19 @@ fn server_error_is_http_500_and_bulk_gives_up_after_max_attempts() {
     op.set_fault_forever(Fault::ServerError);
 
     let err = PublisherClient::new(config(&server.base_url()))
+        .unwrap()
         .generate_token(email_request())
         .unwrap_err();
-    assert_eq!(err.http_status(), Some(500));
-    assert_eq!(err.http_error().unwrap().message(), Some("boom"));
+    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.http_detail().unwrap().message(), Some("boom"));
 
-    let retry = RetryConfig::default()
-        .with_backoff(Duration::from_millis(10), Duration::from_millis(20))
-        .with_max_attempts(3);
-    let client = IdentityMapV3Client::new(config(&server.base_url()).with_retry(retry));
+    let retry = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(20));
+    let client = IdentityMapV3Client::new(config(&server.base_url()).with_retry(retry)).unwrap();
     let before = op.requests.load(Ordering::SeqCst);
     let err = client
         .map_bulk(IdentityMapV3Input::from_emails(["a@example.com"]).unwrap())
         .unwrap_err();
-    assert_eq!(err.http_status(), Some(500));
+    assert_eq!(err.status(), Some(500));
     assert_eq!(op.requests.load(Ordering::SeqCst) - before, 3);
 }
 
@@ -188,7 +181,7 @@ fn hang_past_the_timeout_fails_within_the_bound() {
     let margin = Duration::from_millis(700);
     op.set_fault_forever(Fault::Hang(Duration::from_secs(4)));
 
-    let publisher = PublisherClient::new(config(&server.base_url()).with_timeout(timeout));
+    let publisher = PublisherClient::new(config(&server.base_url()).with_timeout(timeout)).unwrap();
     let started = Instant::now();
     let err = publisher.generate_token(email_request()).unwrap_err();
     let elapsed = started.elapsed();
@@ -197,14 +190,14 @@ fn hang_past_the_timeout_fails_within_the_bound() {
     assert!(elapsed >= timeout, "{elapsed:?}");
     assert!(elapsed <= timeout + margin, "{elapsed:?}");
 
-    let bidstream = BidstreamClient::new(config(&server.base_url()).with_timeout(timeout));
+    let bidstream = BidstreamClient::new(config(&server.base_url()).with_timeout(timeout)).unwrap();
     let started = Instant::now();
     let err = bidstream.refresh().unwrap_err();
     let elapsed = started.elapsed();
     eprintln!("key refresh against a hang: {elapsed:?} (timeout {timeout:?})");
     assert!(err.is_timeout(), "{err:?}");
     assert!(elapsed <= timeout + margin, "{elapsed:?}");
-    assert_eq!(bidstream.consecutive_refresh_failures(), 1);
+    assert_eq!(bidstream.refresh_status().consecutive_failures, 1);
 }
 
 #[test]
@@ -213,6 +206,7 @@ fn garbage_body_is_a_core_response_error() {
     let server = op.serve();
     op.set_fault_forever(Fault::Garbage);
     let err = PublisherClient::new(config(&server.base_url()))
+        .unwrap()
         .generate_token(email_request())
         .unwrap_err();
     assert!(
@@ -223,6 +217,7 @@ fn garbage_body_is_a_core_response_error() {
         "{err:?}"
     );
     let err = BidstreamClient::new(config(&server.base_url()))
+        .unwrap()
         .refresh()
         .unwrap_err();
     assert_eq!(err.response_error(), Some(&ResponseError::InvalidBase64));
@@ -234,10 +229,11 @@ fn wrong_nonce_is_rejected() {
     let server = op.serve();
     op.set_fault_forever(Fault::WrongNonce);
     let err = PublisherClient::new(config(&server.base_url()))
+        .unwrap()
         .generate_token(email_request())
         .unwrap_err();
     assert_eq!(err.response_error(), Some(&ResponseError::NonceMismatch));
-    let client = BidstreamClient::new(config(&server.base_url()));
+    let client = BidstreamClient::new(config(&server.base_url())).unwrap();
     let err = client.refresh().unwrap_err();
     assert_eq!(err.response_error(), Some(&ResponseError::NonceMismatch));
     assert!(client.key_set().is_none());
@@ -250,7 +246,7 @@ fn refresh_thread_fetches_keys_retries_and_stops_on_drop() {
     let mut timing = KeyRefreshConfig::default();
     timing.initial_backoff = Duration::from_millis(50);
     timing.max_backoff = Duration::from_millis(100);
-    let client = BidstreamClient::new(config(&server.base_url()).with_key_refresh(timing));
+    let client = BidstreamClient::new(config(&server.base_url()).with_key_refresh(timing)).unwrap();
     // The first two attempts fail; the thread backs off and recovers by itself.
     op.set_fault(Fault::ServerError, 2);
 
@@ -264,7 +260,7 @@ fn refresh_thread_fetches_keys_retries_and_stops_on_drop() {
         "the refresh thread installed keys"
     );
     assert_eq!(op.requests.load(Ordering::SeqCst), 3);
-    assert_eq!(client.consecutive_refresh_failures(), 0);
+    assert_eq!(client.refresh_status().consecutive_failures, 0);
     let token = token_for(RAW_UID_A);
     assert!(
         client
@@ -284,8 +280,8 @@ fn secrets_never_print() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
     let config = config(&server.base_url());
-    let bidstream = BidstreamClient::new(config.clone());
-    let publisher = PublisherClient::new(config.clone());
+    let bidstream = BidstreamClient::new(config.clone()).unwrap();
+    let publisher = PublisherClient::new(config.clone()).unwrap();
     op.set_fault(Fault::Unauthorized, 1);
     let err = publisher.generate_token(email_request()).unwrap_err();
     let texts = [

@@ -38,7 +38,7 @@ use uid2_blocking::{
 fn publisher_generates_then_refreshes() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
-    let client = PublisherClient::new(config(&server.base_url()));
+    let client = PublisherClient::new(config(&server.base_url())).unwrap();
 
     let response = client
         .generate_token(TokenGenerateRequest::from_email("User@Example.com").unwrap())
@@ -62,7 +62,7 @@ fn publisher_generates_then_refreshes() {
 fn identity_map_v3_single_and_bulk() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
-    let client = IdentityMapV3Client::new(config(&server.base_url()));
+    let client = IdentityMapV3Client::new(config(&server.base_url())).unwrap();
 
     let mut input = IdentityMapV3Input::new();
     input.add_email("user@example.com").unwrap();
@@ -100,10 +100,10 @@ fn identity_map_v3_single_and_bulk() {
 fn identity_map_v2_and_salt_buckets() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
-    let client = IdentityMapClient::new(config(&server.base_url()));
+    let client = IdentityMapClient::new(config(&server.base_url())).unwrap();
 
     let request = IdentityMapV2Request::from_emails(["a@example.com", "b@example.com"]).unwrap();
-    let response = client.generate_identity_map(request).unwrap();
+    let response = client.map(request).unwrap();
     assert_eq!(response.mapped().len(), 2);
     assert_eq!(
         response.get_mapped("a@example.com").unwrap().bucket_id(),
@@ -121,10 +121,10 @@ fn identity_map_v2_and_salt_buckets() {
 fn optout_status() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
-    let client = OptOutStatusClient::new(config(&server.base_url()));
+    let client = OptOutStatusClient::new(config(&server.base_url())).unwrap();
     let ids = [RAW_UID_B, "As5g0VqrfhESwuGJD2Nc3gICX7bLFLbxR3vkzWipjyed"];
     let response = client
-        .get_optout_status(OptoutStatusRequest::new(ids).unwrap())
+        .optout_status(OptoutStatusRequest::new(ids).unwrap())
         .unwrap();
     assert_eq!(
         response.opted_out_since(ids[0]).map(Timestamp::as_millis),
@@ -137,14 +137,14 @@ fn optout_status() {
 fn bidstream_refreshes_then_decrypts() {
     let op = MockOperator::new(bidstream_doc(0, 0));
     let server = op.serve();
-    let client = BidstreamClient::new(config(&server.base_url()));
+    let client = BidstreamClient::new(config(&server.base_url())).unwrap();
     let token = token_for(RAW_UID_A);
 
     assert_eq!(client.last_refresh_success(), None);
     client.refresh().unwrap();
     assert!(client.last_refresh_success().is_some());
     assert!(client.key_set_age().unwrap() < Duration::from_secs(5));
-    assert_eq!(client.consecutive_refresh_failures(), 0);
+    assert_eq!(client.refresh_status().consecutive_failures, 0);
     assert_eq!(client.key_set().unwrap().keys().len(), 2);
 
     let decrypted = client
@@ -159,7 +159,7 @@ fn bidstream_refreshes_then_decrypts() {
 fn sharing_encrypts_and_decrypts() {
     let op = MockOperator::new(sharing_doc());
     let server = op.serve();
-    let client = SharingClient::new(config(&server.base_url()));
+    let client = SharingClient::new(config(&server.base_url())).unwrap();
     client.refresh().unwrap();
 
     let token = client.encrypt_raw_uid_into_token(RAW_UID_A).unwrap();
@@ -176,7 +176,7 @@ fn sharing_encrypts_and_decrypts() {
 struct Redirect {
     inner: UreqTransport,
     base: String,
-    urls: Mutex<Vec<String>>,
+    urls: Arc<Mutex<Vec<String>>>,
 }
 
 impl Transport for Redirect {
@@ -218,16 +218,17 @@ fn gigya_retries_once_after_clock_skew() {
             )
         }
     });
-    let transport = Arc::new(Redirect {
-        inner: UreqTransport::new(Duration::from_secs(2), "test", false),
+    let urls = Arc::new(Mutex::new(Vec::new()));
+    let transport = Redirect {
+        inner: UreqTransport::new(Duration::from_secs(2), "test", 1 << 20, false),
         base: server.base_url(),
-        urls: Mutex::new(Vec::new()),
-    });
+        urls: Arc::clone(&urls),
+    };
     let secret = GigyaSecret::from_base64("UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx").unwrap();
-    let client = GigyaClient::new(
+    let client = GigyaClient::with_transport(
         GigyaConfig::new(Credentials::partner_secret("3_key", secret))
-            .with_api_domain("eu1.gigya.com")
-            .with_transport(transport.clone()),
+            .with_api_domain("eu1.gigya.com"),
+        transport,
     );
     let mut params = Params::new();
     params.insert("UID", "u1").unwrap();
@@ -241,7 +242,7 @@ fn gigya_retries_once_after_clock_skew() {
     assert!(client.clock_offset_ms() > 365 * 86_400_000);
     assert!(calls[1].contains("timestamp=23"), "{}", calls[1]);
     assert_eq!(
-        transport.urls.lock().unwrap()[0],
+        urls.lock().unwrap()[0],
         "https://accounts.eu1.gigya.com/accounts.getAccountInfo"
     );
 }
@@ -249,17 +250,18 @@ fn gigya_retries_once_after_clock_skew() {
 #[test]
 fn gigya_non_json_error_page_is_an_http_error() {
     let server = Server::start(|_| Reply::text(502, b"<html>bad gateway</html>"));
-    let transport = Arc::new(Redirect {
-        inner: UreqTransport::new(Duration::from_secs(2), "test", false),
+    let transport = Redirect {
+        inner: UreqTransport::new(Duration::from_secs(2), "test", 1 << 20, false),
         base: server.base_url(),
-        urls: Mutex::new(Vec::new()),
-    });
+        urls: Arc::new(Mutex::new(Vec::new())),
+    };
     let secret = GigyaSecret::from_base64("UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx").unwrap();
-    let client = GigyaClient::new(
-        GigyaConfig::new(Credentials::partner_secret("3_key", secret)).with_transport(transport),
+    let client = GigyaClient::with_transport(
+        GigyaConfig::new(Credentials::partner_secret("3_key", secret)),
+        transport,
     );
     let err = client
         .send("accounts.getAccountInfo", &Params::new())
         .unwrap_err();
-    assert_eq!(err.http_status(), Some(502));
+    assert_eq!(err.status(), Some(502));
 }
