@@ -981,7 +981,7 @@ fn open_blob<'b>(
     min: usize,
 ) -> Result<&'b mut [u8], Option<ResponseError>> {
     let len = blob.len();
-    if len < IV_LEN.saturating_add(TAG_LEN) {
+    if len < min.max(IV_LEN.saturating_add(TAG_LEN)) {
         return Err(Some(ResponseError::TooShort { len, min }));
     }
     let (iv, rest) = blob.split_at_mut(IV_LEN);

@@ -19,6 +19,8 @@ pub mod operator;
 pub mod random;
 mod scope;
 mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 mod time;
 pub mod token;
 

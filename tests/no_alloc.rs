@@ -145,4 +145,63 @@ fn hot_path_allocates_nothing() {
     // sharing round trip, and every failure case.
     assert_eq!(decrypted, 5 * RAW_UID.len());
     assert!(failed > 20, "only {failed} failures were exercised");
+
+    envelope_allocates_nothing();
+}
+
+/// Sealing a request into a caller buffer and opening its reply in place use no heap either.
+fn envelope_allocates_nothing() {
+    use uid2::envelope::{BodyEncoding, ClientSecret, seal_request};
+    let secret_bytes = [0x11u8; 32];
+    let secret = ClientSecret::new(secret_bytes);
+    let iv_nonce = [6u8; 20];
+    let payload = br#"{"email_hash":"tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="}"#;
+    // The reply is prepared before measuring (the operator side may allocate).
+    let mut probe = vec![0u8; 256];
+    let (n, _) = seal_request(
+        &secret,
+        NOW,
+        &mut ReplayRandom::new(&iv_nonce),
+        payload,
+        BodyEncoding::Text,
+        &mut probe,
+    )
+    .unwrap();
+    let server_secret = Secret::new(secret_bytes);
+    let opened = uid2::server::open_request(&server_secret, None, &probe[..n]).unwrap();
+    let mut reply = opened
+        .seal_response(
+            &server_secret,
+            NOW,
+            br#"{"status":"success","body":{}}"#,
+            &mut ReplayRandom::new(&[8; 12]),
+        )
+        .unwrap();
+
+    let before = heap_blocks();
+    let mut out = [0u8; 256];
+    let (n, pending) = seal_request(
+        &secret,
+        NOW,
+        &mut ReplayRandom::new(&iv_nonce),
+        payload,
+        BodyEncoding::Text,
+        &mut out,
+    )
+    .unwrap();
+    let document_len = pending
+        .open(200, Some("text/plain"), &mut reply)
+        .unwrap()
+        .document()
+        .len();
+    let after = heap_blocks();
+
+    assert_eq!(
+        after - before,
+        0,
+        "the envelope allocated {} heap blocks",
+        after - before
+    );
+    assert_eq!(&out[..n], &probe[..n]);
+    assert_eq!(document_len, 30);
 }

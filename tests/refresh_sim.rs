@@ -13,8 +13,6 @@
     reason = "test code: a failed expectation panics"
 )]
 
-use aes_gcm::aead::KeyInit as _;
-use aes_gcm::{AeadInOut as _, Aes256Gcm};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use uid2::envelope::{Credentials, ResponseError};
@@ -102,8 +100,7 @@ fn keyset_json(now: i64, broken: bool) -> String {
 
 /// Answers a sealed request body as the operator would; `None` means no answer at all.
 fn operator(now: i64, body: &[u8]) -> Option<(u16, Vec<u8>)> {
-    let secret = STANDARD.decode(SECRET_B64).unwrap();
-    let cipher = Aes256Gcm::new(secret.as_slice().try_into().unwrap());
+    let secret = uid2::Secret::<32>::from_base64(SECRET_B64).unwrap();
     let fault = fault_at(now);
     match fault {
         Fault::Down | Fault::Hang => return None,
@@ -113,36 +110,23 @@ fn operator(now: i64, body: &[u8]) -> Option<(u16, Vec<u8>)> {
         Fault::Garbage => return Some((200, b"<html>gateway</html>".to_vec())),
         _ => {}
     }
-    // Request: base64(0x01 ‖ iv ‖ AES-GCM(timestamp ‖ nonce ‖ payload) ‖ tag).
-    let mut request = STANDARD.decode(body).unwrap();
-    assert_eq!(request[0], 1, "envelope version");
-    let (iv, rest) = request[1..].split_at_mut(12);
-    let tag_at = rest.len() - 16;
-    let (ct, tag) = rest.split_at_mut(tag_at);
-    cipher
-        .decrypt_inout_detached(
-            (&*iv).try_into().unwrap(),
-            &[],
-            ct.into(),
-            (&*tag).try_into().unwrap(),
-        )
+    let opened = uid2::server::open_request(&secret, Some("text/plain"), body)
         .expect("the request is sealed with the client secret");
-    let mut nonce = ct[8..16].to_vec();
+    let mut nonce = opened.nonce();
     if fault == Fault::WrongNonce {
         nonce[0] ^= 0xff;
     }
-    // Response: base64(iv ‖ AES-GCM(timestamp ‖ nonce ‖ json) ‖ tag).
-    let mut plain = now.to_be_bytes().to_vec();
-    plain.extend_from_slice(&nonce);
-    plain.extend_from_slice(keyset_json(now, fault == Fault::BadKeySet).as_bytes());
-    let reply_iv = [0x42u8; 12];
-    let tag = cipher
-        .encrypt_inout_detached((&reply_iv).into(), &[], plain.as_mut_slice().into())
-        .unwrap();
-    let mut out = reply_iv.to_vec();
-    out.extend_from_slice(&plain);
-    out.extend_from_slice(&tag);
-    Some((200, STANDARD.encode(out).into_bytes()))
+    let document = keyset_json(now, fault == Fault::BadKeySet);
+    let reply = uid2::server::seal_response(
+        &secret,
+        Timestamp::from_millis(now),
+        &nonce,
+        document.as_bytes(),
+        opened.encoding(),
+        &mut ReplayRandom::new(&[0x42; 12]),
+    )
+    .unwrap();
+    Some((200, reply))
 }
 
 /// A token as a publisher would hold it at `now`, sealed with that day's key.

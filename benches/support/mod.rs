@@ -82,32 +82,9 @@ pub fn keyset_document(n: usize) -> String {
 /// The operator's side of an envelope: opens `request` (base64 text) and seals `document` as the
 /// reply to it.
 pub fn seal_reply(secret: &[u8; 32], request: &[u8], document: &str) -> Vec<u8> {
-    use aes_gcm::aead::KeyInit as _;
-    use aes_gcm::{AeadInOut as _, Aes256Gcm};
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let cipher = Aes256Gcm::new(secret.into());
-    let mut req = b64.decode(request).unwrap();
-    let (iv, rest) = req[1..].split_at_mut(12);
-    let at = rest.len() - 16;
-    let (ct, tag) = rest.split_at_mut(at);
-    cipher
-        .decrypt_inout_detached(
-            (&*iv).try_into().unwrap(),
-            &[],
-            ct.into(),
-            (&*tag).try_into().unwrap(),
-        )
-        .unwrap();
-    let mut plain = NOW.as_millis().to_be_bytes().to_vec();
-    plain.extend_from_slice(&ct[8..16]);
-    plain.extend_from_slice(document.as_bytes());
-    let iv = [1u8; 12];
-    let tag = cipher
-        .encrypt_inout_detached((&iv).into(), &[], plain.as_mut_slice().into())
-        .unwrap();
-    let mut out = iv.to_vec();
-    out.extend_from_slice(&plain);
-    out.extend_from_slice(&tag);
-    b64.encode(out).into_bytes()
+    let secret = Secret::new(*secret);
+    let opened = uid2::server::open_request(&secret, Some("text/plain"), request).unwrap();
+    opened
+        .seal_response(&secret, NOW, document.as_bytes(), &mut CounterRandom(3))
+        .unwrap()
 }

@@ -164,6 +164,24 @@ impl<'a> JsonValue<'a> {
     }
 }
 
+/// The value at `path` in an object: its first segment names a member of `map`, the rest is
+/// resolved by [`JsonValue::path`].
+pub(crate) fn lookup<'a>(
+    map: &'a serde_json::Map<String, Value>,
+    path: &str,
+) -> Option<JsonValue<'a>> {
+    let (first, rest) = match path.find(['.', '[']) {
+        Some(i) => path.split_at(i),
+        None => (path, ""),
+    };
+    let head = JsonValue::new(map.get(first)?);
+    match rest.strip_prefix('.') {
+        Some(rest) => head.path(rest),
+        None if rest.is_empty() => Some(head),
+        None => head.path(rest),
+    }
+}
+
 impl fmt::Debug for JsonValue<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "JsonValue({:?})", self.kind())

@@ -279,16 +279,7 @@ impl IdTokenClaims {
     /// Any claim, by path (see [`JsonValue::path`]), e.g. `email`.
     #[must_use]
     pub fn get(&self, path: &str) -> Option<JsonValue<'_>> {
-        let (first, rest) = match path.find(['.', '[']) {
-            Some(i) => path.split_at(i),
-            None => (path, ""),
-        };
-        let head = JsonValue::new(self.claims.get(first)?);
-        match rest.strip_prefix('.') {
-            Some(rest) => head.path(rest),
-            None if rest.is_empty() => Some(head),
-            None => head.path(rest),
-        }
+        super::json::lookup(&self.claims, path)
     }
 }
 

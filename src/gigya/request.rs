@@ -356,8 +356,11 @@ impl RequestBuilder {
         self
     }
 
-    /// Replaces the `sdk` value (default [`SDK_ID`]); meant for reproducing other SDKs'
-    /// requests in tests.
+    /// Replaces the `sdk` value (default [`SDK_ID`]), to reproduce other SDKs' signed requests
+    /// byte for byte in conformance tests. Not part of the supported API: the SDK always
+    /// identifies itself.
+    #[cfg(feature = "__testing")]
+    #[doc(hidden)]
     #[must_use]
     pub fn sdk_id(mut self, sdk: &str) -> Self {
         self.sdk = sdk.to_string();

@@ -107,16 +107,7 @@ impl Response {
     /// The value at `path` (`UID`, `profile.email`, `results[0].UID`; see [`JsonValue::path`]).
     #[must_use]
     pub fn get(&self, path: &str) -> Option<JsonValue<'_>> {
-        let (first, rest) = match path.find(['.', '[']) {
-            Some(i) => path.split_at(i),
-            None => (path, ""),
-        };
-        let head = JsonValue::new(self.data.get(first)?);
-        match rest.strip_prefix('.') {
-            Some(rest) => head.path(rest),
-            None if rest.is_empty() => Some(head),
-            None => head.path(rest),
-        }
+        super::json::lookup(&self.data, path)
     }
 
     /// The string at `path`, if there is one.

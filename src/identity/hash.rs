@@ -128,9 +128,10 @@ pub fn hash_phone(phone: &str) -> Result<HashedIdentity, IdentityError> {
 
 /// Accepts a caller-supplied hash of an email.
 ///
-/// Accepted forms, as the operator accepts them: 44 characters of padded standard base64 that
-/// decode to exactly 32 bytes (kept as given), or 64 hexadecimal digits in either case (converted
-/// to the base64 form, which the operator maps to the same UID2).
+/// A strict check, stricter than the operator (which accepts 30 to 33 decoded bytes): 44
+/// characters of padded standard base64 that decode to exactly 32 bytes (kept as given), or 64
+/// hexadecimal digits in either case (converted to the base64 form, which the operator maps to
+/// the same UID2). Request builders that take caller hashes send them unchanged instead.
 ///
 /// # Errors
 /// [`IdentityError::InvalidHash`] for any other input.

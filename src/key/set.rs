@@ -323,12 +323,35 @@ impl KeySetBuilder {
         set.by_id.sort_unstable();
         let n = dedup_keep_last(&mut set.by_id);
         set.by_id.truncate(n);
+        // A repeated id is the last occurrence everywhere: earlier copies neither encrypt nor
+        // keep the key set valid.
+        let (keys, by_id) = (&set.keys, &set.by_id);
+        set.by_keyset
+            .retain(|&(_, _, idx)| is_last_occurrence(keys, by_id, idx));
+        set.latest_expiry = set
+            .by_id
+            .iter()
+            .filter_map(|&(_, idx)| set.keys.get(usize::try_from(idx).ok()?))
+            .map(Key::expires)
+            .max();
         set.by_keyset.sort_unstable();
         set.sites_by_id.sort_unstable();
         let n = dedup_keep_last(&mut set.sites_by_id);
         set.sites_by_id.truncate(n);
         set
     }
+}
+
+/// Whether the key at `idx` is the occurrence of its id that lookups by id return.
+fn is_last_occurrence(keys: &[Key], by_id: &[(i64, u32)], idx: u32) -> bool {
+    let Some(key) = usize::try_from(idx).ok().and_then(|i| keys.get(i)) else {
+        return false;
+    };
+    by_id
+        .binary_search_by_key(&key.id(), |&(id, _)| id)
+        .ok()
+        .and_then(|pos| by_id.get(pos))
+        .is_some_and(|&(_, kept)| kept == idx)
 }
 
 /// Keeps, for each id of a list sorted by `(id, index)`, only the entry with the highest index,
@@ -403,6 +426,24 @@ mod tests {
         assert_eq!(set.keys().len(), 3);
         assert!(set.is_valid(Timestamp::from_millis(29)));
         assert!(!set.is_valid(Timestamp::from_millis(30)));
+    }
+
+    #[test]
+    fn repeated_id_is_the_last_occurrence_everywhere() {
+        // The first copy of id 5 activates later, but the last copy is the one decryption uses,
+        // so it must also be the one encryption picks; the first copy's expiry does not count.
+        let mut b = KeySetBuilder::new(KeySetConfig::default());
+        b.key(key(5, Some(1), 200, 5000)).unwrap();
+        b.key(key(6, Some(1), 50, 1000)).unwrap();
+        b.key(key(5, Some(1), 100, 1000)).unwrap();
+        let set = b.build();
+        let at = |t| {
+            set.active_key(1, Timestamp::from_millis(t))
+                .map(|k| (k.id(), k.activates().as_millis()))
+        };
+        assert_eq!(at(300), Some((5, 100)));
+        assert_eq!(set.latest_expiry(), Some(Timestamp::from_millis(1000)));
+        assert_eq!(set.keys().len(), 3);
     }
 
     #[test]

@@ -49,6 +49,16 @@ pub struct IdentityMapV2Request {
     body: Vec<u8>,
 }
 
+impl Drop for IdentityMapV2Request {
+    /// Wipes the caller's inputs (raw DII for emails and phones).
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        for (original, _) in &mut self.items {
+            original.zeroize();
+        }
+    }
+}
+
 impl fmt::Debug for IdentityMapV2Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdentityMapV2Request")
@@ -156,6 +166,10 @@ impl IdentityMapV2Request {
     }
 
     /// Reads the decrypted response document. A missing `mapped` or `unmapped` list is empty.
+    ///
+    /// To send the request and read its reply in one typed step, use
+    /// [`OperatorCall::seal`](crate::operator::OperatorCall::seal) and open the reply with the
+    /// [`PendingReply`](crate::operator::PendingReply) it returns.
     ///
     /// # Errors
     /// * [`ResponseError::UnexpectedStatus`] when `status` is not `success`.
@@ -314,6 +328,20 @@ impl IdentityMapV2Response {
     #[must_use]
     pub fn get_unmapped(&self, input: &str) -> Option<&UnmappedIdentityV2> {
         self.unmapped.get(input)
+    }
+}
+
+impl crate::operator::OperatorCall for IdentityMapV2Request {
+    type Response = IdentityMapV2Response;
+    const PATH: &'static str = "/v2/identity/map";
+    const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
+
+    fn payload(&self) -> &[u8] {
+        self.body()
+    }
+
+    fn read_reply(&self, document: &[u8]) -> Result<IdentityMapV2Response, ResponseError> {
+        self.parse_response(document)
     }
 }
 

@@ -73,7 +73,8 @@ enum Hash {
 /// One identity as the caller gave it, with the hash that is sent for it.
 #[derive(Clone)]
 struct Item {
-    original: String,
+    /// The caller's input (raw DII for emails and phones): wiped when the request is dropped.
+    original: zeroize::Zeroizing<String>,
     hash: Hash,
 }
 
@@ -191,7 +192,7 @@ impl IdentityMapV3Input {
         self.items.push((
             kind,
             Item {
-                original: String::from(original),
+                original: zeroize::Zeroizing::new(String::from(original)),
                 hash,
             },
         ));
@@ -413,6 +414,10 @@ impl IdentityMapV3Request {
     /// same; when a hash was sent more than once, a later position overwrites an earlier one in
     /// the same table, so such an input can be both mapped and unmapped.
     ///
+    /// To send the request and read its reply in one typed step, use
+    /// [`OperatorCall::seal`](crate::operator::OperatorCall::seal) and open the reply with the
+    /// [`PendingReply`](crate::operator::PendingReply) it returns.
+    ///
     /// # Errors
     /// * [`ResponseError::UnexpectedStatus`] when `status` is not `success`.
     /// * [`ResponseError::MalformedResponse`] when the document is not JSON; `body` is missing or has a
@@ -482,14 +487,18 @@ fn apply(
     for (i, group) in mapped {
         if let Some(EntryResult::Mapped(m)) = results.get(i) {
             for item in group.iter().filter_map(|&j| sent.get(j)) {
-                response.mapped.insert(item.original.clone(), m.clone());
+                response
+                    .mapped
+                    .insert(String::clone(&item.original), m.clone());
             }
         }
     }
     for (i, group) in unmapped {
         if let Some(EntryResult::Unmapped(u)) = results.get(i) {
             for item in group.iter().filter_map(|&j| sent.get(j)) {
-                response.unmapped.insert(item.original.clone(), u.clone());
+                response
+                    .unmapped
+                    .insert(String::clone(&item.original), u.clone());
             }
         }
     }
@@ -734,6 +743,20 @@ impl IdentityMapV3Response {
         BTreeMap<String, UnmappedIdentity>,
     ) {
         (self.mapped, self.unmapped)
+    }
+}
+
+impl crate::operator::OperatorCall for IdentityMapV3Request {
+    type Response = IdentityMapV3Response;
+    const PATH: &'static str = "/v3/identity/map";
+    const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Binary;
+
+    fn payload(&self) -> &[u8] {
+        self.body()
+    }
+
+    fn read_reply(&self, document: &[u8]) -> Result<IdentityMapV3Response, ResponseError> {
+        self.parse_response(document)
     }
 }
 

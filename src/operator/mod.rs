@@ -15,6 +15,8 @@
 //! | `POST /v2/key/bidstream`, `/v2/key/sharing` | [`key_refresh`] (state machine) | `alloc` |
 
 #[cfg(feature = "alloc")]
+mod call;
+#[cfg(feature = "alloc")]
 pub mod identity_map_v2;
 #[cfg(feature = "alloc")]
 pub mod identity_map_v3;
@@ -34,6 +36,8 @@ pub mod token_generate;
 #[cfg(feature = "alloc")]
 pub mod token_refresh;
 
+#[cfg(feature = "alloc")]
+pub use call::{OperatorCall, PendingReply};
 #[cfg(feature = "alloc")]
 pub use identity_tokens::{IdentityTokens, IdentityTokensError};
 #[cfg(feature = "alloc")]

@@ -133,6 +133,10 @@ impl OptoutStatusRequest {
 
     /// Reads the decrypted response document: `body.opted_out` lists the opted-out ids.
     ///
+    /// To send the request and read its reply in one typed step, use
+    /// [`OperatorCall::seal`](crate::operator::OperatorCall::seal) and open the reply with the
+    /// [`PendingReply`](crate::operator::PendingReply) it returns.
+    ///
     /// # Errors
     /// * [`ResponseError::UnexpectedStatus`] when `status` is not `success`.
     /// * [`ResponseError::MalformedResponse`] when the document is not JSON, or `body` is missing or is
@@ -205,6 +209,20 @@ impl OptoutStatusResponse {
             .iter()
             .find(|e| e.raw_uid == raw_uid)
             .map(|e| e.since)
+    }
+}
+
+impl crate::operator::OperatorCall for OptoutStatusRequest {
+    type Response = OptoutStatusResponse;
+    const PATH: &'static str = "/v2/optout/status";
+    const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
+
+    fn payload(&self) -> &[u8] {
+        self.body()
+    }
+
+    fn read_reply(&self, document: &[u8]) -> Result<OptoutStatusResponse, ResponseError> {
+        self.parse_response(document)
     }
 }
 

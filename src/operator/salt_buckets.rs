@@ -200,34 +200,6 @@ const fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-/// `(year, month, day)` to days since 1970-01-01 (H. Hinnant's `days_from_civil`); inputs are
-/// range-checked by the caller.
-const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 {
-        year.wrapping_sub(1)
-    } else {
-        year
-    };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if month > 2 {
-        month.wrapping_sub(3)
-    } else {
-        month.wrapping_add(9)
-    };
-    let doy = (153_i64.wrapping_mul(mp).wrapping_add(2) / 5)
-        .wrapping_add(day)
-        .wrapping_sub(1);
-    let doe = yoe
-        .wrapping_mul(365)
-        .wrapping_add(yoe / 4)
-        .wrapping_sub(yoe / 100)
-        .wrapping_add(doy);
-    era.wrapping_mul(146_097)
-        .wrapping_add(doe)
-        .wrapping_sub(719_468)
-}
-
 /// Parses the operator's `last_updated` form, `YYYY-MM-DDTHH:MM:SS[.f…]` in UTC without offset,
 /// to milliseconds (fractional digits beyond milliseconds are truncated). `None` when the text
 /// does not have that form or names an impossible date.
@@ -275,7 +247,7 @@ pub fn parse_utc_date_time(text: &str) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let days = days_from_civil(year, month, day);
+    let days = crate::time::days_from_civil(year, month, day)?;
     let secs = days
         .wrapping_mul(SECS_PER_DAY)
         .wrapping_add(hour.wrapping_mul(3600))
@@ -330,6 +302,10 @@ mod response {
         /// Reads the decrypted response document: a `body` array of buckets, in the operator's
         /// order.
         ///
+        /// To send the request and read its reply in one typed step, use
+        /// [`OperatorCall::seal`](crate::operator::OperatorCall::seal) and open the reply with the
+        /// [`PendingReply`](crate::operator::PendingReply) it returns.
+        ///
         /// # Errors
         /// * [`ResponseError::UnexpectedStatus`] when `status` is not `success`.
         /// * [`ResponseError::MalformedResponse`] when the document is not JSON or `body` is missing or
@@ -342,6 +318,24 @@ mod response {
 
 #[cfg(feature = "alloc")]
 pub use response::SaltBucket;
+
+#[cfg(feature = "alloc")]
+impl crate::operator::OperatorCall for SaltBucketsRequest {
+    type Response = alloc::vec::Vec<SaltBucket>;
+    const PATH: &'static str = "/v2/identity/buckets";
+    const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
+
+    fn payload(&self) -> &[u8] {
+        self.body()
+    }
+
+    fn read_reply(
+        &self,
+        document: &[u8],
+    ) -> Result<Self::Response, crate::envelope::ResponseError> {
+        self.parse_response(document)
+    }
+}
 
 #[cfg(test)]
 mod tests {

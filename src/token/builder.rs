@@ -6,14 +6,11 @@ use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{BlockModeEncrypt as _, InnerIvInit as _};
 use base64::Engine as _;
 
-use super::encrypt::VERSION_V4;
-use super::layout::{self, LayoutError, V3Fields};
+use super::layout::{self, LayoutError, V3Fields, VERSION_V3, VERSION_V4};
 use super::types::InlineText;
 use super::{MAX_TOKEN_BYTES, MAX_TOKEN_CHARS, TokenVersion};
 use crate::codec::{Writer, b64};
 use crate::{IdentityScope, IdentityType, Key, SecureRandom, Timestamp};
-
-const VERSION_V3: u8 = 112;
 
 /// Builds v2, v3 or v4 advertising tokens with any field values, so that applications can test
 /// their own decryption paths. Every field has a default (below); nonces and IVs come from the
@@ -248,7 +245,7 @@ impl<'a> TokenBuilder<'a> {
                 let fields = V3Fields {
                     prefix: self
                         .prefix
-                        .unwrap_or(self.scope.bit() << 4 | identity_type.bits() << 2 | 0b11),
+                        .unwrap_or(layout::prefix(self.scope, identity_type)),
                     version: self.version_byte.unwrap_or(version),
                     master_key_id: id32(self.master.id())?,
                     expires: self.expires.as_millis(),

@@ -5,6 +5,7 @@ use aes::cipher::{BlockModeDecrypt as _, InnerIvInit as _};
 use aes_gcm::{AeadInOut as _, Aes256Gcm};
 use base64::Engine as _;
 
+use super::layout::{NONCE as GCM_NONCE, TAG as GCM_TAG, VERSION_V3, VERSION_V4};
 use super::types::InlineText;
 use super::{
     ClientType, DecryptError, DecryptedToken, MAX_TOKEN_BYTES, MAX_TOKEN_CHARS, RawUid, TokenInfo,
@@ -13,10 +14,6 @@ use super::{
 use crate::codec::{Reader, b64};
 use crate::{IdentityScope, IdentityType, KeySet, Timestamp};
 
-const VERSION_V3: u8 = 112;
-const VERSION_V4: u8 = 128;
-const GCM_NONCE: usize = 12;
-const GCM_TAG: usize = 16;
 const CBC_IV: usize = 16;
 
 /// Decrypts an advertising or sharing token with the key set loaded so far.

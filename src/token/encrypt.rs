@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 
-use super::layout::{self, LayoutError, V3Fields};
+use super::layout::{self, LayoutError, V3Fields, VERSION_V4};
 use super::types::{InlineText, V3_OVERHEAD_BYTES};
 use super::{EncryptError, MAX_RAW_UID_BYTES, SharingToken};
 use crate::codec::b64;
@@ -11,7 +11,6 @@ use crate::{IdentityType, KeySet, SecureRandom, Timestamp};
 const MAX_ROOT: usize = V3_OVERHEAD_BYTES + MAX_RAW_UID_BYTES;
 /// Operator type written into sharing tokens (1 = service).
 const OPERATOR_TYPE: u8 = 1;
-pub(crate) const VERSION_V4: u8 = 128;
 
 /// Encrypts a raw UID into a v4 sharing token with the key set loaded so far.
 ///
@@ -85,9 +84,7 @@ impl KeySet {
         let id32 = |v: i64| i32::try_from(v).map_err(|_| EncryptError::IdOutOfRange);
         let issued = now.floor_to_secs().as_millis();
         let fields = V3Fields {
-            prefix: self.identity_scope().bit() << 4
-                | IdentityType::of_raw_uid(raw_uid).bits() << 2
-                | 0b11,
+            prefix: layout::prefix(self.identity_scope(), IdentityType::of_raw_uid(raw_uid)),
             version: VERSION_V4,
             master_key_id: id32(master.id())?,
             expires: issued.saturating_add(self.config().token_expiry_seconds.saturating_mul(1000)),

@@ -5,8 +5,21 @@ use aes_gcm::{AeadInOut as _, Aes256Gcm};
 use crate::SecureRandom;
 use crate::codec::Writer;
 
+use crate::{IdentityScope, IdentityType};
+
+/// Version byte of v3 tokens.
+pub(crate) const VERSION_V3: u8 = 112;
+/// Version byte of v4 tokens.
+pub(crate) const VERSION_V4: u8 = 128;
+/// GCM nonce length.
 pub(crate) const NONCE: usize = 12;
+/// GCM tag length.
 pub(crate) const TAG: usize = 16;
+
+/// The first byte writers emit: scope bit 4, type bits 3..2, reserved low bits set.
+pub(crate) const fn prefix(scope: IdentityScope, identity_type: IdentityType) -> u8 {
+    scope.bit() << 4 | identity_type.bits() << 2 | 0b11
+}
 const MASTER_HEADER: usize = 33;
 const SITE_HEADER: usize = 36;
 

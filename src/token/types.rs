@@ -10,9 +10,11 @@ use crate::{IdentityScope, IdentityType, Timestamp};
 pub const MAX_TOKEN_CHARS: usize = 1024;
 /// Bytes a [`MAX_TOKEN_CHARS`]-long token decodes to at most.
 pub const MAX_TOKEN_BYTES: usize = MAX_TOKEN_CHARS / 4 * 3;
-/// Longest raw UID text a decrypted token can carry, in characters: enough for the raw UID of
-/// any token of up to [`MAX_TOKEN_CHARS`] characters (v2 tokens store the text; v3/v4 tokens
-/// store bytes, returned as standard base64).
+/// Longest raw UID text a decrypted token can carry, in bytes of UTF-8: enough for the raw UID
+/// of any v3/v4 token of up to [`MAX_TOKEN_CHARS`] characters (returned as standard base64) and
+/// for the uid text of any v2 token whose text is valid UTF-8. A v2 uid with invalid UTF-8 has
+/// each invalid sequence replaced by U+FFFD; if that makes it longer than this, the token is
+/// rejected as `INVALID_PAYLOAD`.
 pub const MAX_RAW_UID_CHARS: usize = (MAX_TOKEN_BYTES - V3_OVERHEAD_BYTES).div_ceil(3) * 4;
 /// Longest raw UID that [`encrypt`](crate::token::encrypt) accepts, in decoded bytes (128
 /// characters of base64).

@@ -1,7 +1,5 @@
 //! `key_refresh.json`: traces of the key-refresh state machine.
 
-use aes_gcm::aead::KeyInit as _;
-use aes_gcm::{AeadInOut as _, Aes256Gcm};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -28,33 +26,23 @@ fn seal_reply(
     flip_nonce: bool,
     now: i64,
 ) -> Vec<u8> {
-    let cipher = Aes256Gcm::new(secret.try_into().expect("32-byte secret"));
-    let mut req = STANDARD.decode(request).expect("request is base64");
-    let (iv, rest) = req[1..].split_at_mut(12);
-    let at = rest.len() - 16;
-    let (ct, tag) = rest.split_at_mut(at);
-    cipher
-        .decrypt_inout_detached(
-            (&*iv).try_into().unwrap(),
-            &[],
-            ct.into(),
-            (&*tag).try_into().unwrap(),
-        )
+    let secret = uid2::Secret::new(<[u8; 32]>::try_from(secret).expect("32-byte secret"));
+    let opened = uid2::server::open_request(&secret, Some("text/plain"), request)
         .expect("request sealed with the client secret");
-    let mut plain = now.to_be_bytes().to_vec();
-    plain.extend_from_slice(&ct[8..16]);
+    let mut nonce = opened.nonce();
     if flip_nonce {
-        plain[8] ^= 0xff;
+        nonce[0] ^= 0xff;
     }
-    plain.extend_from_slice(document.as_bytes());
-    let iv = [9u8; 12];
-    let tag = cipher
-        .encrypt_inout_detached((&iv).into(), &[], plain.as_mut_slice().into())
-        .unwrap();
-    let mut out = iv.to_vec();
-    out.extend_from_slice(&plain);
-    out.extend_from_slice(&tag);
-    STANDARD.encode(out).into_bytes()
+    let now = Timestamp::from_millis(now);
+    uid2::server::seal_response(
+        &secret,
+        now,
+        &nonce,
+        document.as_bytes(),
+        opened.encoding(),
+        &mut ReplayRandom::new(&[9; 12]),
+    )
+    .expect("reply sealed")
 }
 
 fn event_name(e: &RefreshEvent) -> String {

@@ -1,0 +1,62 @@
+//! `uid2-local-operator`: runs a local UID2/EUID operator on 127.0.0.1 until Ctrl-C.
+//!
+//! Options: `--port N` (default: any free port), `--euid` (EUID scope), `--opt-out ENTRY`
+//! (repeatable: an email, phone number or hash that has opted out).
+
+use std::process::ExitCode;
+
+use uid2::IdentityScope;
+use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
+
+fn parse_args() -> Result<LocalOperatorConfig, String> {
+    let mut config = LocalOperatorConfig::default();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--port" => {
+                let value = args.next().ok_or("--port needs a value")?;
+                config.port = value.parse().map_err(|_| format!("bad port: {value}"))?;
+            }
+            "--euid" => config.scope = IdentityScope::Euid,
+            "--opt-out" => config
+                .opt_out
+                .push(args.next().ok_or("--opt-out needs a value")?),
+            "-h" | "--help" => {
+                return Err(
+                    "usage: uid2-local-operator [--port N] [--euid] [--opt-out ENTRY]...".into(),
+                );
+            }
+            other => return Err(format!("unknown argument: {other}")),
+        }
+    }
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match parse_args() {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let operator = match LocalOperator::start(config).await {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("cannot start the local operator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("UID2 local operator listening on {}", operator.base_url());
+    println!("scope:         {}", operator.config().scope);
+    println!("api key:       {}", operator.api_key());
+    println!("client secret: {}", operator.client_secret());
+    println!("site id:       {}", operator.site_id());
+    println!("(test credentials; press Ctrl-C to stop)");
+    if tokio::signal::ctrl_c().await.is_err() {
+        eprintln!("cannot listen for Ctrl-C; stopping");
+    }
+    operator.shutdown().await;
+    ExitCode::SUCCESS
+}
