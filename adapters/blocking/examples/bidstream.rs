@@ -70,7 +70,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("not decrypted: {e} ({})", e.as_status().as_str());
+            let status = e.decrypt_error().map(|d| d.as_status().as_str());
+            eprintln!("not decrypted: {e} ({status:?})");
             ExitCode::FAILURE
         }
     }

@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     let Ok(client) = uid2_blocking::OptOutStatusClient::new(config) else {
         return ExitCode::FAILURE;
     };
-    match client.optout_status(request) {
+    match client.get_optout_status(request) {
         Ok(response) => {
             for id in &ids {
                 match response.opted_out_since(id) {

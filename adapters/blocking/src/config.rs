@@ -12,54 +12,61 @@ use crate::error::Error;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time allowed for a whole request, connection included (30 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default number of bulk identity-map requests in flight (20, the operator's documented
-/// limit).
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 20;
 /// Largest reply body accepted by default (64 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
-/// How often and how patiently the bulk identity-map helper retries a batch that failed with a
-/// retryable error (see [`Error::is_retryable`]). Every retry is sealed anew.
+/// How the bulk identity-map helper retries a batch that failed with a retryable error (see
+/// [`Error::is_retryable`]), and how many batches it keeps in flight. Every retry is sealed
+/// anew.
 ///
 /// The delay before retry *n* (1-based) is drawn uniformly from the upper half of
 /// `min(max_backoff, initial_backoff × 2^(n-1))`, so that clients that failed together do not
 /// retry together.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct RetryPolicy {
-    /// Attempts in total, the first included (default 5; 1 disables retries).
+pub struct RetryConfig {
+    /// Attempts per batch, the first included (default 5; 1 disables retries).
     pub max_attempts: u32,
-    /// Base delay before the first retry (default 500 ms).
+    /// Base delay before the first retry (default 1 s); it doubles with each further retry.
     pub initial_backoff: Duration,
     /// Cap on the base delay (default 30 s).
     pub max_backoff: Duration,
+    /// Most batches in flight at once (default 20, the operator's documented limit).
+    pub max_in_flight: usize,
 }
 
-impl Default for RetryPolicy {
+impl Default for RetryConfig {
     fn default() -> Self {
         Self {
             max_attempts: 5,
-            initial_backoff: Duration::from_millis(500),
+            initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
+            max_in_flight: 20,
         }
     }
 }
 
-impl RetryPolicy {
-    /// A policy with `max_attempts` attempts (at least 1) and the given delays.
+impl RetryConfig {
+    /// Sets [`max_attempts`](Self::max_attempts) (at least 1).
     #[must_use]
-    pub const fn new(max_attempts: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
-        Self {
-            max_attempts: if max_attempts == 0 { 1 } else { max_attempts },
-            initial_backoff,
-            max_backoff,
-        }
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
     }
 
-    /// No retries: one attempt.
+    /// Sets the initial and the maximum backoff.
     #[must_use]
-    pub const fn none() -> Self {
-        Self::new(1, Duration::ZERO, Duration::ZERO)
+    pub const fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max;
+        self
+    }
+
+    /// Sets [`max_in_flight`](Self::max_in_flight) (at least 1).
+    #[must_use]
+    pub fn with_max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
     }
 
     /// The delay before retry number `retry` (1 for the first retry), given a uniformly random
@@ -108,10 +115,9 @@ pub struct ClientConfig {
     pub proxy_from_env: bool,
     /// Key refresh timing for the bidstream and sharing clients.
     pub key_refresh: KeyRefreshConfig,
-    /// Retries of [`IdentityMapV3Client::map_bulk`](crate::IdentityMapV3Client::map_bulk).
-    pub retry: RetryPolicy,
-    /// Most bulk identity-map requests in flight at once (default 20).
-    pub max_in_flight: usize,
+    /// Retries and parallelism of
+    /// [`IdentityMapV3Client::map_bulk`](crate::IdentityMapV3Client::map_bulk).
+    pub retry: RetryConfig,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -126,7 +132,6 @@ impl fmt::Debug for ClientConfig {
             .field("proxy_from_env", &self.proxy_from_env)
             .field("key_refresh", &self.key_refresh)
             .field("retry", &self.retry)
-            .field("max_in_flight", &self.max_in_flight)
             .finish()
     }
 }
@@ -136,12 +141,11 @@ impl ClientConfig {
     /// secret, and default timeouts.
     ///
     /// # Errors
-    /// [`Error::InvalidConfig`] when `base_url` is not an `http://` or `https://` URL;
     /// [`Error::Core`] with an [`EnvelopeError`](uid2::EnvelopeError) when the API key or the
     /// secret cannot be used.
     pub fn new(base_url: &str, api_key: &str, secret_base64: &str) -> Result<Self, Error> {
         let credentials = Credentials::from_strings(api_key, secret_base64)?;
-        Self::from_credentials(base_url, credentials)
+        Ok(Self::with_credentials(base_url, credentials))
     }
 
     /// A configuration for a public UID2 or EUID environment.
@@ -156,18 +160,12 @@ impl ClientConfig {
         Self::new(environment.base_url(), api_key, secret_base64)
     }
 
-    /// A configuration from already parsed credentials.
-    ///
-    /// # Errors
-    /// [`Error::InvalidConfig`] when `base_url` is not an `http://` or `https://` URL.
-    pub fn from_credentials(base_url: &str, credentials: Credentials) -> Result<Self, Error> {
-        let scheme = base_url.get(..8).unwrap_or(base_url).to_ascii_lowercase();
-        if !(scheme.starts_with("https://") || scheme.starts_with("http://")) {
-            return Err(Error::InvalidConfig {
-                reason: "base_url must start with https:// (or http:// for a local operator)",
-            });
-        }
-        Ok(Self {
+    /// A configuration from already parsed credentials. A base URL that is not `https://` (or
+    /// `http://`, for a local operator) makes every call fail with
+    /// [`TransportErrorKind::InvalidRequest`](crate::TransportErrorKind::InvalidRequest).
+    #[must_use]
+    pub fn with_credentials(base_url: &str, credentials: Credentials) -> Self {
+        Self {
             base_url: base_url.to_owned(),
             credentials,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
@@ -176,9 +174,8 @@ impl ClientConfig {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             proxy_from_env: false,
             key_refresh: KeyRefreshConfig::default(),
-            retry: RetryPolicy::default(),
-            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
-        })
+            retry: RetryConfig::default(),
+        }
     }
 
     /// Sets the connect timeout.
@@ -218,15 +215,15 @@ impl ClientConfig {
 
     /// Sets the bulk identity-map retry policy.
     #[must_use]
-    pub const fn with_retry(mut self, retry: RetryPolicy) -> Self {
+    pub const fn with_retry(mut self, retry: RetryConfig) -> Self {
         self.retry = retry;
         self
     }
 
-    /// Sets the number of bulk identity-map requests in flight (at least 1).
+    /// Sets the largest reply body accepted by the default transport.
     #[must_use]
-    pub const fn with_max_in_flight(mut self, max_in_flight: usize) -> Self {
-        self.max_in_flight = if max_in_flight == 0 { 1 } else { max_in_flight };
+    pub const fn with_max_response_bytes(mut self, max: usize) -> Self {
+        self.max_response_bytes = max;
         self
     }
 }
@@ -237,8 +234,9 @@ mod tests {
 
     #[test]
     fn backoff_doubles_within_jitter_and_caps() {
-        let policy = RetryPolicy::new(5, Duration::from_millis(100), Duration::from_millis(1000));
-        for (retry, base) in [
+        let retry = RetryConfig::default()
+            .with_backoff(Duration::from_millis(100), Duration::from_millis(1000));
+        for (n, base) in [
             (1, 100),
             (2, 200),
             (3, 400),
@@ -246,28 +244,13 @@ mod tests {
             (5, 1000),
             (40, 1000),
         ] {
-            assert_eq!(
-                policy.backoff(retry, 0),
-                Duration::from_millis(base / 2),
-                "{retry}"
-            );
-            let most = policy.backoff(retry, u32::MAX);
-            assert!(most < Duration::from_millis(base), "{retry}: {most:?}");
+            assert_eq!(retry.backoff(n, 0), Duration::from_millis(base / 2), "{n}");
+            let most = retry.backoff(n, u32::MAX);
+            assert!(most < Duration::from_millis(base), "{n}: {most:?}");
             assert!(
                 most > Duration::from_millis(base * 99 / 100),
-                "{retry}: {most:?}"
+                "{n}: {most:?}"
             );
         }
-    }
-
-    #[test]
-    fn base_url_must_be_http() {
-        let err = ClientConfig::new(
-            "ftp://x",
-            "key",
-            "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
-        )
-        .unwrap_err();
-        assert!(matches!(err, Error::InvalidConfig { .. }));
     }
 }

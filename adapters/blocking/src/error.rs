@@ -3,7 +3,6 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use uid2::envelope::HttpError;
 use uid2::gigya::GigyaError;
@@ -97,17 +96,14 @@ pub enum Error {
     /// The request could not be sent or its reply not received (DNS, connect, TLS, reset).
     Transport(TransportError),
     /// The call did not complete within the configured bound.
-    Timeout {
-        /// The bound that was exceeded.
-        after: Duration,
-    },
+    Timeout,
     /// The server answered with an HTTP status other than 200.
     Http {
         /// The HTTP status.
         status: u16,
         /// What the operator said (its `status` and `message`, or the start of a text body);
         /// `None` for servers other than the operator (Gigya).
-        detail: Option<HttpError>,
+        error: Option<HttpError>,
     },
     /// The core rejected the input, the credentials or the reply (see [`CoreError`]).
     Core(CoreError),
@@ -123,7 +119,7 @@ pub enum Error {
 impl Error {
     /// The HTTP status, for [`Error::Http`].
     #[must_use]
-    pub const fn status(&self) -> Option<u16> {
+    pub const fn http_status(&self) -> Option<u16> {
         match self {
             Self::Http { status, .. } => Some(*status),
             _ => None,
@@ -132,9 +128,9 @@ impl Error {
 
     /// What the operator said, for [`Error::Http`] from an operator endpoint.
     #[must_use]
-    pub const fn http_detail(&self) -> Option<&HttpError> {
+    pub const fn http_error(&self) -> Option<&HttpError> {
         match self {
-            Self::Http { detail, .. } => detail.as_ref(),
+            Self::Http { error, .. } => error.as_ref(),
             _ => None,
         }
     }
@@ -144,7 +140,7 @@ impl Error {
     #[must_use]
     pub const fn is_retryable(&self) -> bool {
         match self {
-            Self::Transport(_) | Self::Timeout { .. } => true,
+            Self::Transport(_) | Self::Timeout => true,
             Self::Http { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
@@ -153,7 +149,26 @@ impl Error {
     /// Whether this is [`Error::Timeout`].
     #[must_use]
     pub const fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout { .. })
+        matches!(self, Self::Timeout)
+    }
+
+    /// The decryption error, when a token could not be decrypted (its
+    /// [`as_status`](DecryptError::as_status) is the official status).
+    #[must_use]
+    pub const fn decrypt_error(&self) -> Option<&DecryptError> {
+        match self {
+            Self::Core(CoreError::Decrypt(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The encryption error, when a raw UID could not be encrypted.
+    #[must_use]
+    pub const fn encrypt_error(&self) -> Option<&EncryptError> {
+        match self {
+            Self::Core(CoreError::Encrypt(e)) => Some(e),
+            _ => None,
+        }
     }
 
     /// The core's response error, when the core rejected a reply.
@@ -174,14 +189,6 @@ impl Error {
         }
     }
 
-    /// Maps what a transport reported for a call bounded by `timeout`.
-    pub(crate) fn from_transport(e: TransportError, timeout: Duration) -> Self {
-        match e.kind() {
-            TransportErrorKind::Timeout => Self::Timeout { after: timeout },
-            _ => Self::Transport(e),
-        }
-    }
-
     /// Maps the core's description of a failed key refresh; `transport` is the adapter's own
     /// error for the attempt, when it had one.
     pub(crate) fn from_refresh(e: RefreshError, transport: Option<Self>) -> Self {
@@ -190,9 +197,10 @@ impl Error {
             (RefreshError::KeySet(k), _) => Self::Core(CoreError::KeySet(k)),
             (RefreshError::Envelope(k), _) => Self::Core(CoreError::Envelope(k)),
             (_, Some(t)) => t,
-            (RefreshError::Timeout, None) => Self::Timeout {
-                after: Duration::ZERO,
-            },
+            (RefreshError::Timeout, None) => Self::Timeout,
+            (RefreshError::Transport, None) => {
+                Self::Transport(TransportError::from_kind(TransportErrorKind::Other))
+            }
             (other, None) => Self::Core(CoreError::Refresh(other)),
         }
     }
@@ -202,14 +210,12 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Transport(e) => write!(f, "transport error: {e}"),
-            Self::Timeout { after } => write!(f, "no reply within {after:?}"),
-            Self::Http {
-                detail: Some(e), ..
-            } => fmt::Display::fmt(e, f),
+            Self::Timeout => f.write_str("no complete response within the configured timeout"),
+            Self::Http { error: Some(e), .. } => fmt::Display::fmt(e, f),
             Self::Http {
                 status,
-                detail: None,
-            } => write!(f, "http status {status}"),
+                error: None,
+            } => write!(f, "server answered http {status}"),
             Self::Core(e) => fmt::Display::fmt(e, f),
             Self::InvalidConfig { reason } => write!(f, "invalid configuration: {reason}"),
             Self::Spawn(e) => write!(f, "could not start the refresh thread: {e}"),
@@ -221,10 +227,8 @@ impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
             Self::Transport(e) => Some(e),
-            Self::Timeout { .. } | Self::InvalidConfig { .. } => None,
-            Self::Http { detail, .. } => {
-                detail.as_ref().map(|e| -> &(dyn StdError + 'static) { e })
-            }
+            Self::Timeout | Self::InvalidConfig { .. } => None,
+            Self::Http { error, .. } => error.as_ref().map(|e| -> &(dyn StdError + 'static) { e }),
             Self::Core(e) => Some(e.inner()),
             Self::Spawn(e) => Some(&**e),
         }
@@ -233,7 +237,10 @@ impl StdError for Error {
 
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
-        Self::Transport(e)
+        match e.kind() {
+            TransportErrorKind::Timeout => Self::Timeout,
+            _ => Self::Transport(e),
+        }
     }
 }
 
@@ -242,7 +249,7 @@ impl From<ResponseError> for Error {
         match e {
             ResponseError::HttpStatus(h) => Self::Http {
                 status: h.status(),
-                detail: Some(h),
+                error: Some(h),
             },
             other => Self::Core(CoreError::Response(other)),
         }

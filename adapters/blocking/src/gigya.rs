@@ -199,7 +199,7 @@ impl GigyaClient {
                 Err(_) if reply.status != 200 => {
                     return Err(Error::Http {
                         status: reply.status,
-                        detail: None,
+                        error: None,
                     });
                 }
                 Err(e) => return Err(e.into()),

@@ -17,7 +17,7 @@ use crate::operator::Operator;
 /// use uid2_blocking::{ClientConfig, IdentityMapClient};
 ///
 /// let client = IdentityMapClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
-/// let response = client.map(IdentityMapV2Request::from_emails(["user@example.com"])?)?;
+/// let response = client.generate_identity_map(IdentityMapV2Request::from_emails(["user@example.com"])?)?;
 /// let rotated = client.get_identity_buckets(Timestamp::from_millis(1_700_000_000_000))?;
 /// # let _ = (response, rotated);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -35,7 +35,10 @@ impl IdentityMapClient {
     /// # Errors
     /// [`Error::Transport`], [`Error::Timeout`], [`Error::Http`], or [`Error::Core`] when the
     /// reply is rejected.
-    pub fn map(&self, request: IdentityMapV2Request) -> Result<IdentityMapV2Response, Error> {
+    pub fn generate_identity_map(
+        &self,
+        request: IdentityMapV2Request,
+    ) -> Result<IdentityMapV2Response, Error> {
         let document =
             self.operator
                 .call(identity_map_v2::PATH, request.body(), BodyEncoding::Text)?;
@@ -47,7 +50,7 @@ impl IdentityMapClient {
     ///
     /// # Errors
     /// [`Error::Core`] when `since` is outside the years 1 to 9999 or the reply is rejected;
-    /// otherwise as [`map`](Self::map).
+    /// otherwise as [`generate_identity_map`](Self::generate_identity_map).
     pub fn get_identity_buckets(&self, since: Timestamp) -> Result<Vec<SaltBucket>, Error> {
         let request = SaltBucketsRequest::since(since)?;
         let document =

@@ -16,7 +16,7 @@ use crate::retry::{Cancel, with_retries};
 ///
 /// [`map`](Self::map) sends one request; [`map_bulk`](Self::map_bulk) splits any number of
 /// identities into batches within the operator's limits, sends up to
-/// [`ClientConfig::max_in_flight`](crate::ClientConfig::max_in_flight) of them at once, retries
+/// [`RetryConfig::max_in_flight`](crate::RetryConfig::max_in_flight) of them at once, retries
 /// rate-limited or failed batches with backoff, and merges the results.
 ///
 /// ```no_run
@@ -52,7 +52,7 @@ impl IdentityMapV3Client {
 
     /// Maps any number of identities: splits them with the core's batcher
     /// ([`BatchLimits::DEFAULT`]), sends the batches in parallel (at most
-    /// [`max_in_flight`](crate::ClientConfig::max_in_flight) at once), retries HTTP 429, 5xx and
+    /// [`max_in_flight`](crate::RetryConfig::max_in_flight) at once), retries HTTP 429, 5xx and
     /// connection failures with jittered exponential backoff, and merges the results in input
     /// order. Every attempt is a new envelope.
     ///
@@ -86,7 +86,7 @@ impl IdentityMapV3Client {
         batches: &[IdentityMapV3Request],
     ) -> Vec<Option<Result<IdentityMapV3Response, Error>>> {
         let retry = self.operator.retry;
-        let workers = self.operator.max_in_flight.clamp(1, batches.len().max(1));
+        let workers = retry.max_in_flight.clamp(1, batches.len().max(1));
         let next = AtomicUsize::new(0);
         let cancel = Cancel::default();
         let slots: Vec<Mutex<Option<Result<IdentityMapV3Response, Error>>>> =

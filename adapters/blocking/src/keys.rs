@@ -11,7 +11,7 @@ use arc_swap::ArcSwapOption;
 use uid2::envelope::Credentials;
 use uid2::operator::key_refresh::{KeyEndpoint, KeyRefreshConfig, KeyRefresher, RefreshEvent};
 use uid2::token::{self, ClientType};
-use uid2::{DecryptError, DecryptedToken, EncryptError, KeySet, SharingToken, Timestamp};
+use uid2::{DecryptedToken, KeySet, SharingToken, Timestamp};
 
 use crate::clock;
 use crate::config::ClientConfig;
@@ -287,6 +287,12 @@ macro_rules! key_client_common {
             self.state.status().clone()
         }
 
+        /// Failed refreshes since the last success.
+        #[must_use]
+        pub fn consecutive_refresh_failures(&self) -> u32 {
+            self.state.status().consecutive_failures
+        }
+
         /// The current key set snapshot, if one was fetched.
         #[must_use]
         pub fn key_set(&self) -> Option<Arc<KeySet>> {
@@ -338,13 +344,14 @@ impl BidstreamClient {
     /// request's site domain or app name (`None` when it has none).
     ///
     /// # Errors
-    /// A [`DecryptError`] whose `as_status()` is the official status, for example
+    /// [`Error::Core`] with a [`DecryptError`](uid2::DecryptError) (see
+    /// [`Error::decrypt_error`]); its `as_status()` is the official status, for example
     /// `NOT_INITIALIZED` before the first successful refresh.
     pub fn decrypt_token_into_raw_uid(
         &self,
         token: &str,
         domain_or_app_name: Option<&str>,
-    ) -> Result<DecryptedToken, DecryptError> {
+    ) -> Result<DecryptedToken, Error> {
         self.decrypt_token_into_raw_uid_at(token, domain_or_app_name, clock::now())
     }
 
@@ -357,15 +364,15 @@ impl BidstreamClient {
         token: &str,
         domain_or_app_name: Option<&str>,
         now: Timestamp,
-    ) -> Result<DecryptedToken, DecryptError> {
+    ) -> Result<DecryptedToken, Error> {
         let keys = self.state.keys.load();
-        token::decrypt(
+        Ok(token::decrypt(
             keys.as_deref(),
             token,
             ClientType::Bidstream,
             domain_or_app_name,
             now,
-        )
+        )?)
     }
 }
 
@@ -411,8 +418,9 @@ impl SharingClient {
     /// Decrypts a sharing token, at the current time.
     ///
     /// # Errors
-    /// A [`DecryptError`] whose `as_status()` is the official status.
-    pub fn decrypt_token_into_raw_uid(&self, token: &str) -> Result<DecryptedToken, DecryptError> {
+    /// [`Error::Core`] with a [`DecryptError`](uid2::DecryptError) (see
+    /// [`Error::decrypt_error`]); its `as_status()` is the official status.
+    pub fn decrypt_token_into_raw_uid(&self, token: &str) -> Result<DecryptedToken, Error> {
         self.decrypt_token_into_raw_uid_at(token, clock::now())
     }
 
@@ -424,17 +432,24 @@ impl SharingClient {
         &self,
         token: &str,
         now: Timestamp,
-    ) -> Result<DecryptedToken, DecryptError> {
+    ) -> Result<DecryptedToken, Error> {
         let keys = self.state.keys.load();
-        token::decrypt(keys.as_deref(), token, ClientType::Sharing, None, now)
+        Ok(token::decrypt(
+            keys.as_deref(),
+            token,
+            ClientType::Sharing,
+            None,
+            now,
+        )?)
     }
 
     /// Encrypts a raw UID2 into a sharing token with the key set's default keyset, at the
     /// current time, with nonces from the OS.
     ///
     /// # Errors
-    /// An [`EncryptError`] whose `as_status()` is the official status.
-    pub fn encrypt_raw_uid_into_token(&self, raw_uid: &str) -> Result<SharingToken, EncryptError> {
+    /// [`Error::Core`] with an [`EncryptError`](uid2::EncryptError) (see
+    /// [`Error::encrypt_error`]); its `as_status()` is the official status.
+    pub fn encrypt_raw_uid_into_token(&self, raw_uid: &str) -> Result<SharingToken, Error> {
         self.encrypt_raw_uid_into_token_at(raw_uid, clock::now())
     }
 
@@ -446,8 +461,13 @@ impl SharingClient {
         &self,
         raw_uid: &str,
         now: Timestamp,
-    ) -> Result<SharingToken, EncryptError> {
+    ) -> Result<SharingToken, Error> {
         let keys = self.state.keys.load();
-        token::encrypt(keys.as_deref(), raw_uid, now, &mut OsRandom)
+        Ok(token::encrypt(
+            keys.as_deref(),
+            raw_uid,
+            now,
+            &mut OsRandom,
+        )?)
     }
 }

@@ -70,8 +70,7 @@ mod retry;
 mod transport;
 
 pub use config::{
-    ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, RetryPolicy,
+    ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, RetryConfig,
 };
 pub use error::{CoreError, Error};
 pub use gigya::{GigyaClient, GigyaConfig};

@@ -6,7 +6,7 @@ use std::time::Duration;
 use uid2::envelope::{BodyEncoding, Credentials, OperatorRequest};
 
 use crate::clock;
-use crate::config::{ClientConfig, RetryPolicy};
+use crate::config::{ClientConfig, RetryConfig};
 use crate::error::Error;
 use crate::random::OsRandom;
 use crate::transport::{Header, HttpResponse, Transport, UreqTransport};
@@ -18,8 +18,7 @@ pub(crate) struct Operator {
     credentials: Credentials,
     transport: Arc<dyn Transport>,
     timeout: Duration,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) max_in_flight: usize,
+    pub(crate) retry: RetryConfig,
 }
 
 impl std::fmt::Debug for Operator {
@@ -45,7 +44,6 @@ impl Operator {
             transport,
             timeout: config.timeout,
             retry: config.retry,
-            max_in_flight: config.max_in_flight,
         }
     }
 
@@ -62,7 +60,7 @@ impl Operator {
             .collect();
         self.transport
             .post(&url, &headers, request.body(), self.timeout)
-            .map_err(|e| Error::from_transport(e, self.timeout))
+            .map_err(Error::from)
     }
 
     /// Seals `payload` for `path`, sends it, opens the reply and returns the response

@@ -14,7 +14,7 @@ use crate::operator::Operator;
 ///
 /// let client = OptOutStatusClient::new(ClientConfig::new("https://operator-integ.uidapi.com", "key", "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=")?)?;
 /// let raw_uid = "AdbtX79x6hPf3bppOU0ItRZF9ngIF9YMBCNdetwfqhj7";
-/// let response = client.optout_status(OptoutStatusRequest::new([raw_uid])?)?;
+/// let response = client.get_optout_status(OptoutStatusRequest::new([raw_uid])?)?;
 /// println!("opted out since {:?}", response.opted_out_since(raw_uid));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -31,7 +31,7 @@ impl OptOutStatusClient {
     /// # Errors
     /// [`Error::Transport`], [`Error::Timeout`], [`Error::Http`], or [`Error::Core`] when the
     /// reply is rejected.
-    pub fn optout_status(
+    pub fn get_optout_status(
         &self,
         request: OptoutStatusRequest,
     ) -> Result<OptoutStatusResponse, Error> {

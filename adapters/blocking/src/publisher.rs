@@ -50,7 +50,7 @@ impl PublisherClient {
     ///
     /// # Errors
     /// As [`generate_token`](Self::generate_token); an expired or rejected refresh token is an
-    /// [`Error::Http`] whose [`http_detail`](Error::http_detail) says
+    /// [`Error::Http`] whose [`http_error`](Error::http_error) says
     /// [`is_expired_token`](uid2::envelope::HttpError::is_expired_token) or
     /// [`is_invalid_token`](uid2::envelope::HttpError::is_invalid_token).
     pub fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {

@@ -3,7 +3,7 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use crate::config::RetryPolicy;
+use crate::config::RetryConfig;
 use crate::error::Error;
 use crate::random::OsRandom;
 
@@ -41,7 +41,7 @@ impl Cancel {
 /// Runs `attempt` until it succeeds, fails with an error that is not retryable, runs out of
 /// attempts, or `cancel` is set.
 pub(crate) fn with_retries<T>(
-    policy: &RetryPolicy,
+    policy: &RetryConfig,
     cancel: &Cancel,
     mut attempt: impl FnMut() -> Result<T, Error>,
 ) -> Result<T, Error> {

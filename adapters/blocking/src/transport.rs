@@ -87,10 +87,10 @@ impl HttpResponse {
         }
     }
 
-    /// Sets the `Date` header value.
+    /// Adds the `Date` header.
     #[must_use]
-    pub fn with_date(mut self, date: Option<String>) -> Self {
-        self.date = date;
+    pub fn with_date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
         self
     }
 }

@@ -25,7 +25,7 @@ use uid2::operator::key_refresh::KeyRefreshConfig;
 use uid2::token::DecryptStatus;
 use uid2_blocking::{
     BidstreamClient, ClientConfig, CoreError, Error, IdentityMapV3Client, PublisherClient,
-    RetryPolicy, TransportErrorKind,
+    RetryConfig, TransportErrorKind,
 };
 use uid2_local_operator::{DEFAULT_SITE_ID, Fault};
 
@@ -50,7 +50,10 @@ fn operator_down_at_start() {
     let client = BidstreamClient::new(local.config()).unwrap();
     let token = token(&local);
     let err = client.decrypt_token_into_raw_uid(&token, None).unwrap_err();
-    assert_eq!(err.as_status(), DecryptStatus::NotInitialized);
+    assert_eq!(
+        err.decrypt_error().unwrap().as_status(),
+        DecryptStatus::NotInitialized
+    );
 
     let err = client.refresh().unwrap_err();
     assert!(
@@ -67,7 +70,10 @@ fn operator_down_at_start() {
     assert_eq!(client.last_refresh_success(), None);
     // Still not initialized, still the official status.
     let err = client.decrypt_token_into_raw_uid(&token, None).unwrap_err();
-    assert_eq!(err.as_status(), DecryptStatus::NotInitialized);
+    assert_eq!(
+        err.decrypt_error().unwrap().as_status(),
+        DecryptStatus::NotInitialized
+    );
 
     // The operator comes up: the next refresh initializes the client.
     local.op().clear_faults();
@@ -122,8 +128,8 @@ fn unauthorized_is_http_401() {
         .unwrap()
         .generate_token(email_request())
         .unwrap_err();
-    assert_eq!(err.status(), Some(401));
-    assert!(err.http_detail().unwrap().is_unauthorized());
+    assert_eq!(err.http_status(), Some(401));
+    assert!(err.http_error().unwrap().is_unauthorized());
     assert!(!err.is_retryable());
     assert!(std::error::Error::source(&err).is_some());
 
@@ -133,13 +139,15 @@ fn unauthorized_is_http_401() {
         .unwrap()
         .refresh()
         .unwrap_err();
-    assert_eq!(err.status(), Some(401));
+    assert_eq!(err.http_status(), Some(401));
 }
 
 #[test]
 fn rate_limited_batches_back_off_then_succeed() {
     let local = Local::start();
-    let retry = RetryPolicy::new(5, Duration::from_millis(40), Duration::from_millis(200));
+    let retry = RetryConfig::default()
+        .with_backoff(Duration::from_millis(40), Duration::from_millis(200))
+        .with_max_attempts(5);
     let client = IdentityMapV3Client::new(local.config().with_retry(retry)).unwrap();
 
     // A single map() does not retry: 429 is reported at once.
@@ -147,8 +155,8 @@ fn rate_limited_batches_back_off_then_succeed() {
     let err = client
         .map(IdentityMapV3Input::from_emails(["a@example.com"]).unwrap())
         .unwrap_err();
-    assert_eq!(err.status(), Some(429));
-    assert!(err.http_detail().unwrap().is_rate_limited());
+    assert_eq!(err.http_status(), Some(429));
+    assert!(err.http_error().unwrap().is_rate_limited());
     assert_eq!(local.op().request_count(MAP_PATH), 1);
 
     // The bulk helper retries three 429s with growing jittered delays (>= 20 + 40 + 80 ms).
@@ -174,15 +182,17 @@ fn server_error_is_http_500_and_bulk_gives_up_after_max_attempts() {
         .unwrap()
         .generate_token(email_request())
         .unwrap_err();
-    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.http_status(), Some(500));
     assert!(err.is_retryable());
 
-    let retry = RetryPolicy::new(3, Duration::from_millis(10), Duration::from_millis(20));
+    let retry = RetryConfig::default()
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(20))
+        .with_max_attempts(3);
     let client = IdentityMapV3Client::new(local.config().with_retry(retry)).unwrap();
     let err = client
         .map_bulk(IdentityMapV3Input::from_emails(["a@example.com"]).unwrap())
         .unwrap_err();
-    assert_eq!(err.status(), Some(500));
+    assert_eq!(err.http_status(), Some(500));
     assert_eq!(local.op().request_count(MAP_PATH), 3);
 }
 
@@ -198,10 +208,7 @@ fn hang_past_the_timeout_fails_within_the_bound() {
     let err = publisher.generate_token(email_request()).unwrap_err();
     let elapsed = started.elapsed();
     eprintln!("generate_token against a hang: {elapsed:?} (timeout {timeout:?})");
-    assert!(
-        matches!(err, Error::Timeout { after } if after == timeout),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Timeout), "{err:?}");
     assert!(elapsed >= timeout, "{elapsed:?}");
     assert!(elapsed <= timeout + margin, "{elapsed:?}");
 
@@ -214,7 +221,9 @@ fn hang_past_the_timeout_fails_within_the_bound() {
     assert!(elapsed <= timeout + margin, "{elapsed:?}");
     assert_eq!(bidstream.refresh_status().consecutive_failures, 1);
 
-    let retry = RetryPolicy::new(2, Duration::from_millis(10), Duration::from_millis(10));
+    let retry = RetryConfig::default()
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(10))
+        .with_max_attempts(2);
     let mapper =
         IdentityMapV3Client::new(local.config().with_timeout(timeout).with_retry(retry)).unwrap();
     let started = Instant::now();

@@ -115,5 +115,5 @@ fn gigya_non_json_error_page_is_an_http_error() {
     let err = client
         .send("accounts.getAccountInfo", &Params::new())
         .unwrap_err();
-    assert_eq!(err.status(), Some(502));
+    assert_eq!(err.http_status(), Some(502));
 }

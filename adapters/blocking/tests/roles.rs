@@ -99,7 +99,7 @@ fn identity_map_v2_and_salt_buckets() {
     let client = IdentityMapClient::new(local.config()).unwrap();
 
     let request = IdentityMapV2Request::from_emails(["a@example.com", "b@example.com"]).unwrap();
-    let response = client.map(request).unwrap();
+    let response = client.generate_identity_map(request).unwrap();
     assert_eq!(response.mapped().len(), 2);
     assert!(
         !response
@@ -123,7 +123,7 @@ fn optout_status() {
     let gone = local.op().raw_uid("gone@example.com").unwrap();
     assert!(local.op().opt_out("gone@example.com"));
     let response = client
-        .optout_status(OptoutStatusRequest::new([stays.as_str(), gone.as_str()]).unwrap())
+        .get_optout_status(OptoutStatusRequest::new([stays.as_str(), gone.as_str()]).unwrap())
         .unwrap();
     assert_eq!(response.opted_out_since(&stays), None);
     assert!(response.opted_out_since(&gone).is_some());
@@ -158,7 +158,10 @@ fn bidstream_refreshes_then_decrypts() {
     let err = client
         .decrypt_token_into_raw_uid(&token, Some("evil.example"))
         .unwrap_err();
-    assert_eq!(err.as_status().as_str(), "DOMAIN_OR_APP_NAME_CHECK_FAILED");
+    assert_eq!(
+        err.decrypt_error().unwrap().as_status().as_str(),
+        "DOMAIN_OR_APP_NAME_CHECK_FAILED"
+    );
     assert_eq!(local.op().request_count("/v2/key/bidstream"), 1);
 }
 
