@@ -1,9 +1,8 @@
 //! The legacy advertiser role: `POST /v2/identity/map` and `POST /v2/identity/buckets`.
 
 use uid2::Timestamp;
-use uid2::envelope::BodyEncoding;
-use uid2::operator::identity_map_v2::{self, IdentityMapV2Request, IdentityMapV2Response};
-use uid2::operator::salt_buckets::{self, SaltBucket, SaltBucketsRequest};
+use uid2::operator::identity_map_v2::{IdentityMapV2Request, IdentityMapV2Response};
+use uid2::operator::salt_buckets::{SaltBucket, SaltBucketsRequest};
 
 use crate::error::Error;
 use crate::operator::Operator;
@@ -39,10 +38,7 @@ impl IdentityMapClient {
         &self,
         request: IdentityMapV2Request,
     ) -> Result<IdentityMapV2Response, Error> {
-        let document =
-            self.operator
-                .call(identity_map_v2::PATH, request.body(), BodyEncoding::Text)?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(&request)
     }
 
     /// The salt buckets rotated at or after `since`: re-map the identities stored with those
@@ -52,10 +48,6 @@ impl IdentityMapClient {
     /// [`Error::Core`] when `since` is outside the years 1 to 9999 or the reply is rejected;
     /// otherwise as [`generate_identity_map`](Self::generate_identity_map).
     pub fn get_identity_buckets(&self, since: Timestamp) -> Result<Vec<SaltBucket>, Error> {
-        let request = SaltBucketsRequest::since(since)?;
-        let document =
-            self.operator
-                .call(salt_buckets::PATH, request.body(), BodyEncoding::Text)?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(&SaltBucketsRequest::since(since)?)
     }
 }

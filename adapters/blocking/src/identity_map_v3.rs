@@ -3,9 +3,8 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use uid2::envelope::BodyEncoding;
 use uid2::operator::identity_map_v3::{
-    BatchLimits, IdentityMapV3Input, IdentityMapV3Request, IdentityMapV3Response, PATH,
+    BatchLimits, IdentityMapV3Input, IdentityMapV3Request, IdentityMapV3Response,
 };
 
 use crate::error::Error;
@@ -122,9 +121,6 @@ impl IdentityMapV3Client {
     }
 
     fn send(&self, request: &IdentityMapV3Request) -> Result<IdentityMapV3Response, Error> {
-        let document = self
-            .operator
-            .call(PATH, request.body(), BodyEncoding::Binary)?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(request)
     }
 }

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use uid2::envelope::{BodyEncoding, Credentials, OperatorRequest};
+use uid2::envelope::{Credentials, OperatorRequest};
+use uid2::operator::OperatorCall;
 
 use crate::clock;
 use crate::config::{ClientConfig, RetryConfig};
@@ -63,20 +64,13 @@ impl Operator {
             .map_err(Error::from)
     }
 
-    /// Seals `payload` for `path`, sends it, opens the reply and returns the response
-    /// document. A new envelope (time, IV, nonce) is made on every call.
-    pub(crate) fn call(
-        &self,
-        path: &'static str,
-        payload: &[u8],
-        encoding: BodyEncoding,
-    ) -> Result<Vec<u8>, Error> {
-        let (sealed, pending) =
-            self.credentials
-                .seal(path, payload, encoding, clock::now(), &mut OsRandom)?;
+    /// Seals a request for the endpoint the core assigns it (path and body encoding are the
+    /// core's), sends it, and has the core open and read the reply. A new envelope (time, IV,
+    /// nonce) is made on every call.
+    pub(crate) fn call<R: OperatorCall>(&self, request: &R) -> Result<R::Response, Error> {
+        let (sealed, pending) = request.seal(&self.credentials, clock::now(), &mut OsRandom)?;
         let mut reply = self.send(&sealed.request())?;
-        let opened = pending.open(reply.status, reply.content_type.as_deref(), &mut reply.body)?;
-        Ok(opened.document().to_vec())
+        Ok(pending.open(reply.status, reply.content_type.as_deref(), &mut reply.body)?)
     }
 }
 

@@ -1,7 +1,6 @@
 //! Opt-out monitoring: `POST /v2/optout/status`.
 
-use uid2::envelope::BodyEncoding;
-use uid2::operator::optout_status::{self, OptoutStatusRequest, OptoutStatusResponse};
+use uid2::operator::optout_status::{OptoutStatusRequest, OptoutStatusResponse};
 
 use crate::error::Error;
 use crate::operator::Operator;
@@ -35,9 +34,6 @@ impl OptOutStatusClient {
         &self,
         request: OptoutStatusRequest,
     ) -> Result<OptoutStatusResponse, Error> {
-        let document =
-            self.operator
-                .call(optout_status::PATH, request.body(), BodyEncoding::Text)?;
-        Ok(request.parse_response(&document)?)
+        self.operator.call(&request)
     }
 }
