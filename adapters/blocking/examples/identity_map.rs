@@ -1,4 +1,4 @@
-//! Advertiser / data provider: map emails to raw UID2s with identity map v3.
+//! Advertiser / data provider: map emails and phone numbers to raw UID2s with identity map v3.
 //!
 //! `UID2_BASE_URL=... UID2_API_KEY=... UID2_SECRET_KEY=... cargo run -p uid2-blocking --example identity_map -- a@example.com b@example.com`
 
@@ -42,13 +42,19 @@ fn main() -> ExitCode {
     if emails.is_empty() {
         emails.push("test@example.com".to_owned());
     }
-    let input = match uid2::operator::identity_map_v3::IdentityMapV3Input::from_emails(&emails) {
-        Ok(input) => input,
-        Err(e) => {
-            eprintln!("{e}");
+    let mut input = uid2::operator::identity_map_v3::IdentityMapV3Input::new();
+    for (i, entry) in emails.iter().enumerate() {
+        // `+` and digits: a phone number; anything else: an email address.
+        let added = if entry.starts_with('+') {
+            input.add_phone(entry).map(|_| ())
+        } else {
+            input.add_email(entry).map(|_| ())
+        };
+        if let Err(e) = added {
+            eprintln!("argument {}: {e}", i + 1);
             return ExitCode::FAILURE;
         }
-    };
+    }
     let Ok(client) = uid2_blocking::IdentityMapV3Client::new(config) else {
         return ExitCode::FAILURE;
     };
