@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             input.add_email(entry).map(|_| ())
         };
         if let Err(e) = added {
-            eprintln!("argument {}: {e}", i + 1);
+            eprintln!("argument {}: {e}", i.saturating_add(1));
             return ExitCode::FAILURE;
         }
     }
