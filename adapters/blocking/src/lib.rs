@@ -83,3 +83,11 @@ pub use random::OsRandom;
 pub use transport::{
     Header, HttpResponse, Transport, TransportError, TransportErrorKind, UreqTransport,
 };
+
+/// The core crate, re-exported so that its request, response and key types are at hand.
+pub use uid2;
+
+/// The README's code, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -117,3 +117,30 @@ fn gigya_non_json_error_page_is_an_http_error() {
         .unwrap_err();
     assert_eq!(err.http_status(), Some(502));
 }
+
+#[test]
+#[allow(clippy::disallowed_methods, reason = "the test measures elapsed time")]
+fn gigya_hang_fails_within_the_timeout() {
+    let server = Server::start(|_| Reply::Hang(Duration::from_secs(3)));
+    let transport = Redirect {
+        inner: UreqTransport::new(Duration::from_secs(2), "test", 1 << 20, false),
+        base: server.base_url(),
+        urls: Arc::new(Mutex::new(Vec::new())),
+    };
+    let secret = GigyaSecret::from_base64("UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx").unwrap();
+    let timeout = Duration::from_millis(300);
+    let client = GigyaClient::with_transport(
+        GigyaConfig::new(Credentials::partner_secret("3_key", secret)).with_timeout(timeout),
+        transport,
+    );
+    let started = std::time::Instant::now();
+    let err = client
+        .send("accounts.getAccountInfo", &Params::new())
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        elapsed < timeout + Duration::from_millis(700),
+        "{elapsed:?}"
+    );
+}
