@@ -248,7 +248,9 @@ macro_rules! key_client_common {
         /// Fetches the key set once, now, and installs it.
         ///
         /// The last good key set stays in use when this fails; it remains usable until its
-        /// keys expire (decryption then reports `KEYS_NOT_SYNCED`).
+        /// keys expire (decryption then reports `KEYS_NOT_SYNCED`). The refresh schedule
+        /// restarts from this attempt: after a success the refresh thread's next attempt is
+        /// one refresh interval later.
         ///
         /// # Errors
         /// [`Error::Transport`] or [`Error::Timeout`] when the operator could not be reached,
