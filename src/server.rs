@@ -708,4 +708,52 @@ mod tests {
         let dbg = format!("{req:?}");
         assert!(!dbg.contains("secret@"), "{dbg}");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 64,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_body_is_rejected_without_panicking(
+                body in proptest::collection::vec(any::<u8>(), 0..200),
+                binary in any::<bool>(),
+            ) {
+                let ct = binary.then_some("application/octet-stream");
+                prop_assert!(open_request(&server_secret(), ct, &body).is_err());
+            }
+
+            #[test]
+            fn sealed_requests_and_replies_round_trip(
+                value in "[ -~]{0,300}",
+                document in proptest::collection::vec(any::<u8>(), 0..300),
+                iv in any::<[u8; 12]>(),
+                binary in any::<bool>(),
+            ) {
+                let encoding = if binary { BodyEncoding::Binary } else { BodyEncoding::Text };
+                let payload = alloc::string::ToString::to_string(&serde_json::json!({ "v": value }));
+                let (body, pending) = client_seal(payload.as_bytes(), encoding);
+                let req = open_request(&server_secret(), Some(encoding.content_type()), &body)
+                    .unwrap();
+                prop_assert_eq!(req.payload(), payload.as_bytes());
+                let mut reply = req
+                    .seal_response(&server_secret(), NOW, &document, &mut ReplayRandom::new(&iv))
+                    .unwrap();
+                let opened = pending
+                    .open(200, Some(encoding.content_type()), &mut reply)
+                    .unwrap();
+                prop_assert_eq!(opened.document(), &document[..]);
+            }
+        }
+    }
 }

@@ -103,7 +103,9 @@ impl SiteConfig {
 /// let mut config = LocalOperatorConfig::default();
 /// config.opt_out.push("optout.user@example.com".into());
 /// ```
-#[derive(Clone, Debug)]
+///
+/// `Debug` redacts the seed and the clients' credentials.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct LocalOperatorConfig {
     /// TCP port on 127.0.0.1; 0 picks a free one.
@@ -141,6 +143,29 @@ pub struct LocalOperatorConfig {
     pub salt_buckets: u32,
     /// How often each salt bucket rotates (buckets are spread evenly over the period).
     pub salt_rotation: Duration,
+}
+
+impl fmt::Debug for LocalOperatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalOperatorConfig")
+            .field("port", &self.port)
+            .field("scope", &self.scope)
+            .field("clients", &self.clients)
+            .field("sites", &self.sites)
+            .field("opt_out", &self.opt_out.len())
+            .field("seed", &"<redacted>")
+            .field("key_rotation", &self.key_rotation)
+            .field("identity_ttl", &self.identity_ttl)
+            .field("refresh_after", &self.refresh_after)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("sharing_token_expiry", &self.sharing_token_expiry)
+            .field("max_sharing_lifetime", &self.max_sharing_lifetime)
+            .field("max_bidstream_lifetime", &self.max_bidstream_lifetime)
+            .field("allow_clock_skew", &self.allow_clock_skew)
+            .field("salt_buckets", &self.salt_buckets)
+            .field("salt_rotation", &self.salt_rotation)
+            .finish()
+    }
 }
 
 impl Default for LocalOperatorConfig {

@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 
 use crate::fault::{Fault, take_fault};
 use crate::operator::{Operator, Reply, Request, Seal, fault_reply};
+use crate::record::{self, RecordedRequest};
 
 /// The largest request body accepted (1 MiB, as the operator).
 const MAX_BODY: usize = 1 << 20;
@@ -135,13 +136,29 @@ async fn respond(
     };
     let authorization = header("authorization");
     let content_type = header("content-type");
+    let mut record = RecordedRequest {
+        at: shared.operator.now(),
+        method: method.as_str().to_owned(),
+        path: path.clone(),
+        content_type: content_type.clone(),
+        client_version: header("x-uid2-client-version"),
+        user_agent: header("user-agent"),
+        has_authorization: authorization.is_some(),
+        body_len: 0,
+    };
     let (fault, latency) = {
         let mut rt = shared.operator.runtime();
         *rt.requests.entry(path.clone()).or_insert(0) += 1;
         (take_fault(&mut rt.faults, &path), rt.latency)
     };
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
+    let body = Limited::new(req.into_body(), MAX_BODY)
+        .collect()
+        .await
+        .map(http_body_util::Collected::to_bytes);
+    record.body_len = body.as_ref().map_or(MAX_BODY, Bytes::len);
+    record::push(&mut shared.operator.runtime().log, record);
+    let body = match body {
+        Ok(b) => b,
         Err(_) => {
             return Ok(to_response(Reply {
                 status: 413,

@@ -53,6 +53,7 @@ mod http;
 mod keys;
 mod operator;
 mod random;
+mod record;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -71,6 +72,7 @@ pub use config::{
 };
 pub use fault::Fault;
 pub use random::OsRandom;
+pub use record::{MAX_RECORDED_REQUESTS, RecordedRequest};
 
 use crate::fault::{FaultRule, outage};
 use crate::http::Shared;
@@ -85,6 +87,8 @@ pub struct LocalOperator {
     addr: SocketAddr,
     shutdown: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
+    /// The runtime [`start_blocking`](Self::start_blocking) made, if any.
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl std::fmt::Debug for LocalOperator {
@@ -135,7 +139,31 @@ impl LocalOperator {
             addr,
             shutdown: Some(shutdown_tx),
             task: Some(task),
+            runtime: None,
         })
+    }
+
+    /// Starts the operator on a runtime of its own (one worker thread), for synchronous code
+    /// and tests that have no tokio runtime. Dropping the handle stops the server and that
+    /// runtime.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start), plus [`io::ErrorKind::Other`] when called from within a tokio
+    /// runtime (use [`start`](Self::start) there) or when the runtime cannot be built.
+    pub fn start_blocking(config: LocalOperatorConfig) -> io::Result<Self> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(io::Error::other(
+                "start_blocking was called inside a tokio runtime; use LocalOperator::start",
+            ));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("uid2-local-operator")
+            .enable_all()
+            .build()?;
+        let mut operator = runtime.block_on(Self::start(config))?;
+        operator.runtime = Some(runtime);
+        Ok(operator)
     }
 
     /// The base URL to give clients: `http://127.0.0.1:<port>` (no trailing slash).
@@ -298,6 +326,14 @@ impl LocalOperator {
             .unwrap_or(0)
     }
 
+    /// The last requests received (at most [`MAX_RECORDED_REQUESTS`]), oldest first: method,
+    /// path, `Content-Type`, `X-UID2-Client-Version`, `User-Agent`, whether `Authorization` was
+    /// sent, and the body length.
+    #[must_use]
+    pub fn recorded_requests(&self) -> Vec<RecordedRequest> {
+        self.shared.operator.runtime().log.iter().cloned().collect()
+    }
+
     /// The number of requests received on every path.
     #[must_use]
     pub fn total_requests(&self) -> u64 {
@@ -372,6 +408,9 @@ impl Drop for LocalOperator {
         self.shutdown.take();
         if let Some(task) = self.task.take() {
             task.abort();
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The operator's state and endpoint logic, independent of HTTP plumbing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -116,6 +116,7 @@ pub(crate) struct Runtime {
     /// Opted-out subjects and since when.
     pub(crate) opt_out: HashMap<Subject, Timestamp>,
     pub(crate) requests: HashMap<String, u64>,
+    pub(crate) log: VecDeque<crate::record::RecordedRequest>,
 }
 
 /// Everything the endpoints need.

@@ -446,3 +446,107 @@ async fn keys_rotate_with_the_clock() {
         "the next key was published in advance"
     );
 }
+
+#[tokio::test]
+async fn euid_scope_runs_through() {
+    let mut config = LocalOperatorConfig::default();
+    config.scope = uid2::IdentityScope::Euid;
+    let op = LocalOperator::start(config).await.unwrap();
+    let keys = key_set(&op, "/v2/key/bidstream").await;
+    assert_eq!(keys.identity_scope(), uid2::IdentityScope::Euid);
+    let identity = generate(
+        &op,
+        TokenGenerateRequest::from_email("eu@example.com").unwrap(),
+    )
+    .await
+    .into_identity()
+    .unwrap();
+    assert!(identity.advertising_token().starts_with("E4"));
+    let uid = op.raw_uid("eu@example.com").unwrap();
+    assert!(uid.starts_with('E'));
+    let decrypted = keys
+        .decrypt(
+            identity.advertising_token(),
+            ClientType::Bidstream,
+            None,
+            now(),
+        )
+        .unwrap();
+    assert_eq!(decrypted.uid().as_str(), uid);
+    assert!(op.raw_uid("+12345678901").unwrap().starts_with('F'));
+    // A UID2 key set rejects EUID tokens.
+    let uid2_op = start().await;
+    let uid2_keys = key_set(&uid2_op, "/v2/key/bidstream").await;
+    assert!(
+        uid2_keys
+            .decrypt(
+                identity.advertising_token(),
+                ClientType::Bidstream,
+                None,
+                now()
+            )
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn debug_output_hides_credentials() {
+    let op = start().await;
+    let config = format!("{:?} {:?}", op.config(), op);
+    assert!(!config.contains(op.client_secret()), "{config}");
+    assert!(!config.contains(op.api_key()), "{config}");
+    assert!(!config.contains("default seed"), "{config}");
+}
+
+#[tokio::test]
+async fn requests_are_recorded_without_credentials() {
+    let op = start().await;
+    let _ = key_set(&op, "/v2/key/sharing").await;
+    let log = op.recorded_requests();
+    let last = log.last().unwrap();
+    assert_eq!((last.method(), last.path()), ("POST", "/v2/key/sharing"));
+    assert_eq!(last.content_type(), Some("text/plain"));
+    assert_eq!(last.client_version(), Some(uid2::envelope::CLIENT_VERSION));
+    assert!(last.has_authorization());
+    assert_eq!(last.body_len(), 60);
+    assert!(!format!("{log:?}").contains(op.api_key()));
+}
+
+#[tokio::test]
+async fn sites_share_tokens_with_each_other() {
+    let mut config = LocalOperatorConfig::default();
+    config.clients.push(uid2_local_operator::ClientConfig::new(
+        "UID2-C-L-1000-other",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        1000,
+        &uid2_local_operator::Role::ALL,
+    ));
+    let op = LocalOperator::start(config).await.unwrap();
+    let other = uid2::envelope::Credentials::from_strings(
+        "UID2-C-L-1000-other",
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    )
+    .unwrap();
+    let (sealed, pending) = other
+        .seal(
+            "/v2/key/sharing",
+            b"",
+            BodyEncoding::Text,
+            now(),
+            &mut OsRandom,
+        )
+        .unwrap();
+    let reply = send(&op, &sealed.request()).await.unwrap();
+    let (_, document) = pending
+        .open_to_vec(reply.status, reply.content_type.as_deref(), &reply.body)
+        .unwrap();
+    let receiver = KeySet::parse(&document).unwrap();
+    assert_eq!(receiver.config().caller_site_id, Some(1000));
+    let sender = key_set(&op, "/v2/key/sharing").await;
+    let uid = op.raw_uid("shared@example.com").unwrap();
+    let token = sender.encrypt(&uid, now(), &mut OsRandom).unwrap();
+    let got = receiver
+        .decrypt(token.as_str(), ClientType::Sharing, None, now())
+        .unwrap();
+    assert_eq!((got.uid().as_str(), got.site_id()), (uid.as_str(), 999));
+}
