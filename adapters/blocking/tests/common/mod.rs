@@ -1,7 +1,7 @@
-//! A minimal loopback operator for the adapter tests: a `std::net::TcpListener` on
-//! `127.0.0.1:0`, one thread per connection, one request per connection. It opens request
-//! envelopes and seals replies the way the operator does (AES-256-GCM under the client secret),
-//! and can inject faults. Every wait is bounded.
+//! A minimal loopback server for the tests the local operator cannot serve (Gigya, key sets
+//! that change on every refresh): a `std::net::TcpListener` on `127.0.0.1:0`, one thread per
+//! connection, one request per connection. Its key endpoints open request envelopes and seal
+//! replies with the core's operator side (`uid2::server`). Every wait is bounded.
 
 #![allow(
     dead_code,
@@ -27,19 +27,16 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-use aes_gcm::aead::KeyInit as _;
-use aes_gcm::{AeadInOut as _, Aes256Gcm};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use uid2::key::KeyParams;
 use uid2::token::{TokenBuilder, TokenVersion};
-use uid2::{Key, Secret, SecureRandom, Timestamp};
+use uid2::{Key, Secret, Timestamp, server};
 use uid2_blocking::{ClientConfig, OsRandom};
 
 pub const API_KEY: &str = "UID2-C-L-999-mockkey";
 pub const SECRET_B64: &str = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
-pub const REFRESH_RESPONSE_KEY_B64: &str = "P941vVeuyjaDRVnFQ8DPd0AZnW4bPeiJPXER2K9QXcU=";
 pub const RAW_UID_A: &str = "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=";
 pub const RAW_UID_B: &str = "AdbtX79x6hPf3bppOU0ItRZF9ngIF9YMBCNdetwfqhj7";
 pub const SITE_ID: i32 = 9000;
@@ -233,54 +230,6 @@ fn read_request(stream: &mut TcpStream) -> Option<Request> {
     })
 }
 
-// ---------------------------------------------------------------------------------------------
-// Envelopes
-// ---------------------------------------------------------------------------------------------
-
-fn cipher(key_b64: &str) -> Aes256Gcm {
-    let key = STANDARD.decode(key_b64).unwrap();
-    Aes256Gcm::new(key.as_slice().try_into().unwrap())
-}
-
-/// Opens `0x01 ‖ iv ‖ GCM(timestamp ‖ nonce ‖ payload) ‖ tag`; `None` when it does not open.
-fn open_request(request: &Request) -> Option<([u8; 8], Vec<u8>, bool)> {
-    let binary = request.header("content-type") == Some("application/octet-stream");
-    let mut blob = if binary {
-        request.body.clone()
-    } else {
-        STANDARD.decode(&request.body).ok()?
-    };
-    if blob.len() < 1 + 12 + 16 + 16 || blob[0] != 1 {
-        return None;
-    }
-    let (iv, rest) = blob[1..].split_at_mut(12);
-    let tag_at = rest.len() - 16;
-    let (ct, tag) = rest.split_at_mut(tag_at);
-    cipher(SECRET_B64)
-        .decrypt_inout_detached(
-            (&*iv).try_into().unwrap(),
-            &[],
-            ct.into(),
-            (&*tag).try_into().unwrap(),
-        )
-        .ok()?;
-    let nonce: [u8; 8] = ct[8..16].try_into().unwrap();
-    Some((nonce, ct[16..].to_vec(), binary))
-}
-
-/// `iv ‖ GCM(plain) ‖ tag` under `key_b64`.
-fn seal(key_b64: &str, mut plain: Vec<u8>) -> Vec<u8> {
-    let mut iv = [0u8; 12];
-    OsRandom.fill(&mut iv).unwrap();
-    let tag = cipher(key_b64)
-        .encrypt_inout_detached((&iv).into(), &[], plain.as_mut_slice().into())
-        .unwrap();
-    let mut out = iv.to_vec();
-    out.extend_from_slice(&plain);
-    out.extend_from_slice(&tag);
-    out
-}
-
 pub fn now_ms() -> i64 {
     Timestamp::from(SystemTime::now()).as_millis()
 }
@@ -361,39 +310,22 @@ pub fn token_for(raw_uid: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The operator
+// The key endpoints
 // ---------------------------------------------------------------------------------------------
 
-/// A fault injected into replies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    Unauthorized,
-    RateLimited,
-    ServerError,
-    Hang(Duration),
-    Garbage,
-    WrongNonce,
-    Close,
-}
-
-/// The mock operator's state.
+/// Serves `/v2/key/bidstream` and `/v2/key/sharing` with whatever key-set document it holds.
 pub struct MockOperator {
-    /// The fault and for how many more requests it applies (`usize::MAX`: until cleared).
-    fault: Mutex<Option<(Fault, usize)>>,
     key_doc: Mutex<String>,
     pub requests: AtomicUsize,
     pub generation: AtomicU64,
-    pub paths: Mutex<Vec<String>>,
 }
 
 impl MockOperator {
     pub fn new(key_doc: String) -> Arc<Self> {
         Arc::new(Self {
-            fault: Mutex::new(None),
             key_doc: Mutex::new(key_doc),
             requests: AtomicUsize::new(0),
             generation: AtomicU64::new(0),
-            paths: Mutex::new(Vec::new()),
         })
     }
 
@@ -403,154 +335,35 @@ impl MockOperator {
         Server::start(move |r| me.handle(r))
     }
 
-    pub fn set_fault(&self, fault: Fault, count: usize) {
-        *self.fault.lock().unwrap() = Some((fault, count));
-    }
-
-    pub fn set_fault_forever(&self, fault: Fault) {
-        self.set_fault(fault, usize::MAX);
-    }
-
-    pub fn clear_fault(&self) {
-        *self.fault.lock().unwrap() = None;
-    }
-
     pub fn set_key_doc(&self, doc: String) {
         *self.key_doc.lock().unwrap() = doc;
     }
 
-    fn take_fault(&self) -> Option<Fault> {
-        let mut guard = self.fault.lock().unwrap();
-        let (fault, count) = (*guard)?;
-        if count != usize::MAX {
-            *guard = if count > 1 {
-                Some((fault, count - 1))
-            } else {
-                None
-            };
-        }
-        Some(fault)
-    }
-
     pub fn handle(&self, request: &Request) -> Reply {
         self.requests.fetch_add(1, Ordering::SeqCst);
-        self.paths.lock().unwrap().push(request.path.clone());
-        let fault = self.take_fault();
-        match fault {
-            Some(Fault::Unauthorized) => return Reply::json(401, r#"{"status":"unauthorized"}"#),
-            Some(Fault::RateLimited) => return Reply::text(429, b""),
-            Some(Fault::ServerError) => {
-                return Reply::json(500, r#"{"status":"unknown","message":"boom"}"#);
-            }
-            Some(Fault::Hang(d)) => return Reply::Hang(d),
-            Some(Fault::Garbage) => return Reply::text(200, b"<html>bad gateway</html>"),
-            Some(Fault::Close) => return Reply::Close,
-            Some(Fault::WrongNonce) | None => {}
-        }
         if request.header("authorization") != Some(&format!("Bearer {API_KEY}")) {
             return Reply::json(401, r#"{"status":"unauthorized"}"#);
         }
-        if request.path == "/v2/token/refresh" {
-            let doc = identity_doc(&format!(
-                "{}-refreshed",
-                String::from_utf8_lossy(&request.body)
-            ));
-            let sealed = seal(REFRESH_RESPONSE_KEY_B64, doc.into_bytes());
-            return Reply::text(200, STANDARD.encode(sealed).as_bytes());
+        if !matches!(
+            request.path.as_str(),
+            "/v2/key/bidstream" | "/v2/key/sharing"
+        ) {
+            return Reply::json(404, r#"{"status":"unknown","message":"no route"}"#);
         }
-        let Some((mut nonce, payload, binary)) = open_request(request) else {
+        let secret = Secret::<32>::from_base64(SECRET_B64).unwrap();
+        let Ok(opened) =
+            server::open_request(&secret, request.header("content-type"), &request.body)
+        else {
             return Reply::json(400, r#"{"status":"client_error","message":"bad envelope"}"#);
         };
-        let payload: Value = if payload.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&payload).unwrap()
-        };
-        let doc = match request.path.as_str() {
-            "/v2/token/generate" => identity_doc("RT"),
-            "/v3/identity/map" => map_v3_doc(&payload),
-            "/v2/identity/map" => map_v2_doc(&payload),
-            "/v2/identity/buckets" => json!({"status":"success","body":[
-                {"bucket_id":"b1","last_updated":"2024-07-02T14:30:15"}]})
-            .to_string(),
-            "/v2/optout/status" => {
-                let first = payload["advertising_ids"][0].clone();
-                json!({"status":"success","body":{"opted_out":[
-                    {"advertising_id":first,"opted_out_since":1_709_745_292_763_i64}]}})
-                .to_string()
-            }
-            "/v2/key/bidstream" | "/v2/key/sharing" => {
-                self.generation.fetch_add(1, Ordering::SeqCst);
-                self.key_doc.lock().unwrap().clone()
-            }
-            _ => return Reply::json(404, r#"{"status":"client_error","message":"no route"}"#),
-        };
-        if fault == Some(Fault::WrongNonce) {
-            nonce[0] ^= 0xff;
-        }
-        let mut plain = now_ms().to_be_bytes().to_vec();
-        plain.extend_from_slice(&nonce);
-        plain.extend_from_slice(doc.as_bytes());
-        let sealed = seal(SECRET_B64, plain);
-        if binary {
-            Reply::Http {
-                status: 200,
-                content_type: "application/octet-stream",
-                body: sealed,
-                date: None,
-            }
-        } else {
-            Reply::text(200, STANDARD.encode(sealed).as_bytes())
-        }
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let doc = self.key_doc.lock().unwrap().clone();
+        let now = Timestamp::from_millis(now_ms());
+        let body = opened
+            .seal_response(&secret, now, doc.as_bytes(), &mut OsRandom)
+            .unwrap();
+        Reply::text(200, &body)
     }
-}
-
-fn identity_doc(refresh_token: &str) -> String {
-    let now = now_ms();
-    json!({"status":"success","body":{
-        "advertising_token":"AgAAAA-mock-advertising-token",
-        "refresh_token":refresh_token,
-        "identity_expires":now + 3_600_000,
-        "refresh_expires":now + 86_400_000,
-        "refresh_from":now + 1_800_000,
-        "refresh_response_key":REFRESH_RESPONSE_KEY_B64}})
-    .to_string()
-}
-
-/// The raw UID the mock maps a hash to: `U` and the hash without its padding.
-pub fn mock_uid(hash: &str) -> String {
-    format!("U{}", hash.trim_end_matches('='))
-}
-
-fn map_v3_doc(payload: &Value) -> String {
-    let entries = |list: &str| -> Vec<Value> {
-        payload[list]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|h| json!({"u": mock_uid(h.as_str().unwrap()), "p": null, "r": 1_735_689_600}))
-            .collect()
-    };
-    json!({"status":"success","body":{
-        "email_hash": entries("email_hash"), "phone_hash": entries("phone_hash")}})
-    .to_string()
-}
-
-fn map_v2_doc(payload: &Value) -> String {
-    let list = payload["email_hash"]
-        .as_array()
-        .or_else(|| payload["phone_hash"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    let mapped: Vec<Value> = list
-        .iter()
-        .map(|h| {
-            let h = h.as_str().unwrap();
-            json!({"identifier": h, "advertising_id": mock_uid(h), "bucket_id": "b1"})
-        })
-        .collect();
-    json!({"status":"success","body":{"mapped": mapped}}).to_string()
 }
 
 /// A client configuration for `base_url` with the mock credentials and short timeouts.
