@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use common::{
     DOMAIN, MockOperator, RAW_UID_A, RAW_UID_B, bidstream_doc, config, sharing_doc, token_for,
 };
+use uid2::operator::key_refresh::KeyRefreshConfig;
 use uid2_blocking::{BidstreamClient, SharingClient};
 
 const SWAPS: u32 = 200;
@@ -103,4 +104,43 @@ fn sharing_clones_share_one_key_set() {
             });
         }
     });
+}
+
+#[test]
+fn decrypting_while_the_refresh_thread_swaps_keys() {
+    let op = MockOperator::new(bidstream_doc(0, 1));
+    let server = op.serve();
+    // Refresh every 10 ms: the background thread swaps the key set continuously.
+    let mut timing = KeyRefreshConfig::default();
+    timing.refresh_interval = Duration::from_millis(10);
+    timing.max_jitter = Duration::from_millis(5);
+    let client = BidstreamClient::new(config(&server.base_url()).with_key_refresh(timing)).unwrap();
+    client.refresh().unwrap();
+    let token = token_for(RAW_UID_A);
+    let guard = client.start_refresh_thread().unwrap();
+
+    let started = Instant::now();
+    let wrong = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                while op.generation.load(Ordering::SeqCst) < 50
+                    && started.elapsed() < Duration::from_secs(20)
+                {
+                    match client.decrypt_token_into_raw_uid(&token, Some(DOMAIN)) {
+                        Ok(d) if d.uid().as_str() == RAW_UID_A => {}
+                        _ => {
+                            wrong.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    drop(guard);
+    let swaps = op.generation.load(Ordering::SeqCst);
+    eprintln!("{swaps} background key swaps in {:?}", started.elapsed());
+    assert!(swaps >= 50, "{swaps}");
+    assert_eq!(wrong.load(Ordering::Relaxed), 0);
+    assert_eq!(client.refresh_status().consecutive_failures, 0);
 }
