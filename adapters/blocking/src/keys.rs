@@ -240,9 +240,14 @@ macro_rules! key_client_common {
         }
 
         /// A client for `config` that sends through `transport`.
-        #[must_use]
-        pub fn with_transport<T: Transport>(config: ClientConfig, transport: T) -> Self {
-            Self::build(&config, Arc::new(transport))
+        ///
+        /// # Errors
+        /// None today; the `Result` keeps the signature of the async adapter.
+        pub fn with_transport<T: Transport>(
+            config: ClientConfig,
+            transport: T,
+        ) -> Result<Self, Error> {
+            Ok(Self::build(&config, Arc::new(transport)))
         }
 
         /// Fetches the key set once, now, and installs it.

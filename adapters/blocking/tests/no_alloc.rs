@@ -74,11 +74,13 @@ fn decrypt_and_encrypt_allocate_nothing() {
 
     let op = MockOperator::new(bidstream_doc(0, 0));
     let bidstream =
-        BidstreamClient::with_transport(config("http://127.0.0.1:9"), InProcess(Arc::clone(&op)));
+        BidstreamClient::with_transport(config("http://127.0.0.1:9"), InProcess(Arc::clone(&op)))
+            .unwrap();
     bidstream.refresh().unwrap();
     let op = MockOperator::new(sharing_doc());
     let sharing =
-        SharingClient::with_transport(config("http://127.0.0.1:9"), InProcess(Arc::clone(&op)));
+        SharingClient::with_transport(config("http://127.0.0.1:9"), InProcess(Arc::clone(&op)))
+            .unwrap();
     sharing.refresh().unwrap();
     let token = token_for(RAW_UID_A);
     let broken = format!("{}x", &token[..token.len() - 4]);
