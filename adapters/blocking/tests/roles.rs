@@ -179,3 +179,31 @@ fn sharing_encrypts_and_decrypts() {
     assert_ne!(token.as_str(), again.as_str());
     assert_eq!(local.op().request_count("/v2/key/sharing"), 1);
 }
+
+#[test]
+fn requests_carry_the_core_headers() {
+    let local = Local::start();
+    let config = local.config();
+    PublisherClient::new(config.clone())
+        .unwrap()
+        .generate_token(TokenGenerateRequest::from_email("user@example.com").unwrap())
+        .unwrap();
+    IdentityMapV3Client::new(config)
+        .unwrap()
+        .map(IdentityMapV3Input::from_emails(["user@example.com"]).unwrap())
+        .unwrap();
+    let recorded = local.op().recorded_requests();
+    assert_eq!(recorded.len(), 2);
+    let version = uid2::envelope::CLIENT_VERSION;
+    for (request, path, content_type) in [
+        (&recorded[0], "/v2/token/generate", "text/plain"),
+        (&recorded[1], "/v3/identity/map", "application/octet-stream"),
+    ] {
+        assert_eq!(request.method(), "POST");
+        assert_eq!(request.path(), path);
+        assert_eq!(request.content_type(), Some(content_type));
+        assert_eq!(request.client_version(), Some(version));
+        assert_eq!(request.user_agent(), Some(version));
+        assert!(request.has_authorization());
+    }
+}

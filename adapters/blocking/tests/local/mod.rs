@@ -1,5 +1,5 @@
-//! The loopback local operator (`uid2-local-operator`) on its own tokio runtime thread, for
-//! the blocking clients to talk to.
+//! The loopback local operator (`uid2-local-operator`), started with its own runtime thread
+//! (`LocalOperator::start_blocking`), for the blocking clients to talk to.
 
 #![allow(
     dead_code,
@@ -16,30 +16,20 @@ use std::time::Duration;
 use uid2_blocking::ClientConfig;
 use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
 
-/// A running local operator; stops it (closing hung connections) on drop.
+/// A running local operator; dropping it stops the server (closing hung connections).
 pub struct Local {
-    runtime: tokio::runtime::Runtime,
-    operator: Option<LocalOperator>,
+    operator: LocalOperator,
 }
 
 impl Local {
     pub fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let operator = runtime
-            .block_on(LocalOperator::start(LocalOperatorConfig::default()))
-            .unwrap();
         Self {
-            runtime,
-            operator: Some(operator),
+            operator: LocalOperator::start_blocking(LocalOperatorConfig::default()).unwrap(),
         }
     }
 
     pub fn op(&self) -> &LocalOperator {
-        self.operator.as_ref().unwrap()
+        &self.operator
     }
 
     /// A client configuration for the test client, with short timeouts.
@@ -49,13 +39,5 @@ impl Local {
             .unwrap()
             .with_connect_timeout(Duration::from_secs(2))
             .with_timeout(Duration::from_secs(5))
-    }
-}
-
-impl Drop for Local {
-    fn drop(&mut self) {
-        if let Some(op) = self.operator.take() {
-            self.runtime.block_on(op.shutdown());
-        }
     }
 }
