@@ -5,7 +5,7 @@
 //! otherwise against an embedded local operator that also issues the token:
 //!
 //! ```sh
-//! cargo run -p uid2-tokio --example bidstream
+//! cargo run --example tokio_bidstream
 //! ```
 
 mod common;

@@ -5,7 +5,7 @@
 //! set, otherwise against an embedded local operator:
 //!
 //! ```sh
-//! cargo run -p uid2-tokio --example identity_map
+//! cargo run --example tokio_identity_map
 //! ```
 
 mod common;

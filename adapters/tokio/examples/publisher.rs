@@ -4,7 +4,7 @@
 //! set (optionally `UID2_EMAIL`), otherwise against an embedded local operator:
 //!
 //! ```sh
-//! cargo run -p uid2-tokio --example publisher
+//! cargo run --example tokio_publisher
 //! ```
 
 mod common;

@@ -4,7 +4,7 @@
 //! set (optionally `UID2_RAW_UID`), otherwise against an embedded local operator:
 //!
 //! ```sh
-//! cargo run -p uid2-tokio --example sharing
+//! cargo run --example tokio_sharing
 //! ```
 
 mod common;

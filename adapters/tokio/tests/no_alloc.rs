@@ -2,8 +2,9 @@
 //! decryption and sharing encryption, on success and on failure, with keys loaded from a
 //! loopback mock operator.
 //!
-//! A counting global allocator (dhat in testing mode) records every heap block. The runtime is
-//! single-threaded, so nothing else runs while the synchronous calls are measured.
+//! A counting global allocator (dhat in testing mode) records every heap block. The test runs
+//! without the libtest harness on a single-threaded runtime, so no other thread or task runs
+//! while the synchronous calls are measured.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -26,7 +27,15 @@ fn heap_blocks() -> u64 {
     dhat::HeapStats::get().total_blocks
 }
 
-#[tokio::test(flavor = "current_thread")]
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(decrypt_and_encrypt_do_not_allocate());
+    println!("no_alloc: 1 passed, 0 failed");
+}
+
 async fn decrypt_and_encrypt_do_not_allocate() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let op = LocalOperator::start(LocalOperatorConfig::default())
