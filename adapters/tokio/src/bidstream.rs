@@ -147,12 +147,13 @@ impl BidstreamClient {
         now: Timestamp,
     ) -> Result<DecryptedToken, Error> {
         let keys = self.keys.store.keys.load();
-        Ok(uid2::token::decrypt(
+        uid2::token::decrypt(
             keys.as_deref(),
             token,
             ClientType::Bidstream,
             domain_or_app_name,
             now,
-        )?)
+        )
+        .map_err(Error::from)
     }
 }

@@ -65,13 +65,8 @@ impl SharingClient {
         now: Timestamp,
     ) -> Result<DecryptedToken, Error> {
         let keys = self.keys.store.keys.load();
-        Ok(uid2::token::decrypt(
-            keys.as_deref(),
-            token,
-            ClientType::Sharing,
-            None,
-            now,
-        )?)
+        uid2::token::decrypt(keys.as_deref(), token, ClientType::Sharing, None, now)
+            .map_err(Error::from)
     }
 
     /// Encrypts a raw UID2 into a sharing token, with nonces from the OS generator.
@@ -96,6 +91,6 @@ impl SharingClient {
         rng: &mut impl SecureRandom,
     ) -> Result<SharingToken, Error> {
         let keys = self.keys.store.keys.load();
-        Ok(uid2::token::encrypt(keys.as_deref(), raw_uid, now, rng)?)
+        uid2::token::encrypt(keys.as_deref(), raw_uid, now, rng).map_err(Error::from)
     }
 }
