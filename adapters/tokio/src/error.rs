@@ -22,47 +22,67 @@ use uid2::{IdentityError, KeySetError};
 /// parse in [`Error::Core`]) and from the network ([`Error::Transport`], [`Error::Timeout`]).
 /// No variant carries a secret or DII. The error is `Clone` so that one refresh outcome can be
 /// handed to every caller waiting on it.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// The request could not be sent or its reply not received (DNS, connect, TLS, reset).
-    #[error("transport error: {0}")]
-    Transport(#[source] TransportError),
+    Transport(TransportError),
     /// The call did not complete within the configured bound (connect or whole call).
-    #[error("no complete response within the configured timeout")]
     Timeout,
     /// The server answered with an HTTP status other than 200.
-    #[error("{}", HttpDisplay(*status, error))]
     Http {
         /// The HTTP status.
         status: u16,
         /// What the operator said (its `status` and `message`, or the start of a text body);
         /// `None` for servers other than the operator (Gigya).
-        #[source]
         error: Option<HttpError>,
     },
-    /// The core rejected the input or the reply (see [`CoreError`]).
-    #[error(transparent)]
-    Core(#[from] CoreError),
+    /// The core rejected the input or the reply (see [`CoreError`]); `source()` is the core's
+    /// own error.
+    Core(CoreError),
     /// The client configuration cannot be used.
-    #[error("invalid configuration: {reason}")]
     InvalidConfig {
         /// What is wrong, in a few words.
         reason: &'static str,
     },
     /// The client's background task has stopped (the runtime is shutting down).
-    #[error("the client's background task has stopped")]
     Closed,
 }
 
-struct HttpDisplay<'a>(u16, &'a Option<HttpError>);
-
-impl fmt::Display for HttpDisplay<'_> {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.1 {
-            Some(e) => fmt::Display::fmt(e, f),
-            None => write!(f, "server answered http {}", self.0),
+        match self {
+            Self::Transport(e) => write!(f, "http transport failed: {e}"),
+            Self::Timeout => f.write_str("no complete response within the configured timeout"),
+            Self::Http { error: Some(e), .. } => fmt::Display::fmt(e, f),
+            Self::Http {
+                status,
+                error: None,
+            } => write!(f, "server answered http {status}"),
+            Self::Core(e) => fmt::Display::fmt(e, f),
+            Self::InvalidConfig { reason } => write!(f, "invalid configuration: {reason}"),
+            Self::Closed => f.write_str("the client's background task has stopped"),
         }
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            Self::Transport(e) => Some(e),
+            Self::Http { error, .. } => {
+                let error: &(dyn StdError + 'static) = error.as_ref()?;
+                Some(error)
+            }
+            Self::Core(e) => Some(e.inner()),
+            Self::Timeout | Self::InvalidConfig { .. } | Self::Closed => None,
+        }
+    }
+}
+
+impl From<CoreError> for Error {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
     }
 }
 
@@ -167,8 +187,8 @@ impl Error {
     }
 }
 
-/// An error from the core, by family.
-#[derive(Debug, Clone, thiserror::Error)]
+/// An error from the core, by family. Each variant wraps the core's own error unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CoreError {
     /// Bad credentials, or a request that could not be sealed.
@@ -210,6 +230,27 @@ pub enum CoreError {
     /// The OS random generator failed.
     #[error(transparent)]
     Random(#[from] RandomError),
+}
+
+impl CoreError {
+    /// The wrapped core error.
+    fn inner(&self) -> &(dyn StdError + 'static) {
+        match self {
+            Self::Envelope(e) => e,
+            Self::Response(e) => e,
+            Self::Identity(e) => e,
+            Self::Batch(e) => e,
+            Self::OptoutStatus(e) => e,
+            Self::SinceOutOfRange(e) => e,
+            Self::KeySet(e) => e,
+            Self::Gigya(e) => e,
+            Self::Decrypt(e) => e,
+            Self::Encrypt(e) => e,
+            Self::IdentityTokens(e) => e,
+            Self::Refresh(e) => e,
+            Self::Random(e) => e,
+        }
+    }
 }
 
 macro_rules! from_core {
