@@ -313,7 +313,7 @@ impl tower_service::Service<Uri> for TimeoutConnector {
         Box::pin(async move {
             match tokio::time::timeout(timeout, connecting).await {
                 Ok(result) => result,
-                Err(_) => Err(BoxError::from(Box::new(ConnectTimedOut))),
+                Err(_) => Err(BoxError::from(ConnectTimedOut)),
             }
         })
     }

@@ -769,3 +769,42 @@ fn clients_and_futures_are_send_and_sync() {
     let mapper = IdentityMapV3Client::new(config).unwrap();
     send(&mapper.map_bulk(IdentityMapV3Input::new()));
 }
+
+/// A server that accepts TCP connections and never answers: the TLS handshake hangs, and the
+/// connect timeout (DNS + TCP + TLS) ends the call long before the whole-call timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_timeout_bounds_a_hanging_tls_handshake() {
+    bounded(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let held = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                open.push(stream);
+            }
+        });
+        let connect_timeout = Duration::from_millis(200);
+        let config = ClientConfig::new(
+            &format!("https://{addr}"),
+            "UID2-C-L-999-key",
+            "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
+        )
+        .unwrap()
+        .with_connect_timeout(connect_timeout)
+        .with_timeout(Duration::from_secs(10));
+        let started = Instant::now();
+        let err = PublisherClient::new(config)
+            .unwrap()
+            .generate_token(TokenGenerateRequest::from_email("a@example.com").unwrap())
+            .await
+            .unwrap_err();
+        let elapsed = started.elapsed();
+        assert!(err.is_timeout(), "{err:?}");
+        assert!(
+            elapsed >= connect_timeout && elapsed < Duration::from_secs(3),
+            "{elapsed:?}"
+        );
+        held.abort();
+    })
+    .await;
+}
