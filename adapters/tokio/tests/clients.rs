@@ -808,3 +808,56 @@ async fn connect_timeout_bounds_a_hanging_tls_handshake() {
     })
     .await;
 }
+
+/// What goes on the wire is what the core describes: `POST`, the endpoint's content type
+/// (binary for identity map v3), the client version, the user agent and the API key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_carry_the_core_headers() {
+    bounded(async {
+        let op = operator().await;
+        let config = config(&op).with_user_agent("my-service/1.0");
+        PublisherClient::new(config.clone())
+            .unwrap()
+            .generate_token(TokenGenerateRequest::from_email("h@example.com").unwrap())
+            .await
+            .unwrap();
+        IdentityMapV3Client::new(config)
+            .unwrap()
+            .map(IdentityMapV3Input::from_emails(["h@example.com"]).unwrap())
+            .await
+            .unwrap();
+        let recorded = op.recorded_requests();
+        let generate = recorded
+            .iter()
+            .find(|r| r.path() == "/v2/token/generate")
+            .unwrap();
+        let map = recorded
+            .iter()
+            .find(|r| r.path() == "/v3/identity/map")
+            .unwrap();
+        for r in [generate, map] {
+            assert_eq!(r.method(), "POST");
+            assert!(r.has_authorization());
+            assert_eq!(r.user_agent(), Some("my-service/1.0"));
+            assert_eq!(r.client_version(), Some(uid2::envelope::CLIENT_VERSION));
+        }
+        assert_eq!(generate.content_type(), Some("text/plain"));
+        assert_eq!(map.content_type(), Some("application/octet-stream"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_reply_is_a_transport_error() {
+    bounded(async {
+        let op = operator().await;
+        let client = BidstreamClient::new(config(&op).with_max_response_bytes(64)).unwrap();
+        let err = client.refresh().await.unwrap_err();
+        assert_eq!(
+            err.transport_kind(),
+            Some(TransportErrorKind::BodyTooLarge),
+            "{err:?}"
+        );
+    })
+    .await;
+}
