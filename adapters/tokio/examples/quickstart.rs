@@ -43,11 +43,12 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
         .identity()
         .ok_or("the user was expected to have an identity")?
         .clone();
+    let now = operator.now();
     println!(
-        "generated: advertising token {}... (identity expires at {}, refresh from {})",
+        "generated: advertising token {}... (expires in {}, refresh due in {})",
         identity.advertising_token().get(..24).unwrap_or_default(),
-        identity.identity_expires(),
-        identity.refresh_from()
+        until(now, identity.identity_expires()),
+        until(now, identity.refresh_from())
     );
     let refreshed = publisher.refresh_token(&identity).await?;
     let identity = refreshed
@@ -80,9 +81,9 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
     let mapped = mapper.map_bulk(input).await?;
     for (input, identity) in mapped.mapped() {
         println!(
-            "{input:>24} -> raw UID2 {} (re-map after {})",
+            "{input:>24} -> raw UID2 {} (re-map in {})",
             identity.current_raw_uid(),
-            identity.refresh_from()
+            until(operator.now(), identity.refresh_from())
         );
     }
     for (input, unmapped) in mapped.unmapped() {
@@ -111,11 +112,11 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
     let decrypted =
         dsp.decrypt_token_into_raw_uid(identity.advertising_token(), Some(SITE_DOMAIN))?;
     println!(
-        "bid request from {}: raw UID2 {} (site {}, established {}), same as the advertiser's: {}",
+        "bid request from {}: raw UID2 {} (site {}, established {} ago), same as the advertiser's: {}",
         SITE_DOMAIN,
         decrypted.uid().as_str(),
         decrypted.site_id(),
-        decrypted.established(),
+        until(decrypted.established(), operator.now()),
         decrypted.uid().as_str() == jane
     );
     match dsp.decrypt_token_into_raw_uid("not-a-token", None) {
@@ -149,4 +150,14 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
         operator.total_requests()
     );
     Ok(())
+}
+
+/// `to - from` in words: "3 h 0 min", "12 d".
+fn until(from: uid2::Timestamp, to: uid2::Timestamp) -> String {
+    let minutes = to.saturating_millis_since(from).max(0) / 60_000;
+    match minutes {
+        m if m >= 2 * 24 * 60 => format!("{} d", m / (24 * 60)),
+        m if m >= 60 => format!("{} h {} min", m / 60, m % 60),
+        m => format!("{m} min"),
+    }
 }
