@@ -42,8 +42,10 @@ macro_rules! key_client_common {
                 })
             }
 
-            /// Fetches the key set now and waits for the outcome. The background task keeps
-            /// refreshing hourly either way; call this once at startup to know the keys are there.
+            /// Waits for a key-set fetch that completes after this call and returns its outcome:
+            /// the first fetch, which starts with the client, or else one started now. The
+            /// background task keeps refreshing hourly either way; call this once at startup to
+            /// know the keys are there.
             ///
             /// # Errors
             /// Why the refresh failed ([`Error::Http`] for a bad API key, [`Error::Core`] for a

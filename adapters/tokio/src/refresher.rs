@@ -2,6 +2,7 @@
 //! publishes each new key set as an immutable `Arc<KeySet>` snapshot.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
@@ -39,9 +40,18 @@ pub struct RefreshStatus {
 pub(crate) struct KeyStore {
     pub(crate) keys: ArcSwapOption<KeySet>,
     pub(crate) status: ArcSwap<RefreshStatus>,
+    /// Exchanges completed so far, counted after `status` is updated.
+    completed: AtomicU64,
+    /// The outcome of the last completed exchange.
+    last_outcome: ArcSwapOption<Result<(), Error>>,
 }
 
-type Waiter = oneshot::Sender<Result<(), Error>>;
+/// A caller of `refresh()`: where to send the outcome, and how many exchanges had completed
+/// when it asked.
+struct Waiter {
+    reply: oneshot::Sender<Result<(), Error>>,
+    completed_before: u64,
+}
 
 /// The part of a bidstream or sharing client that owns the background task. Dropping it (with
 /// the last clone of the client) stops the task.
@@ -97,9 +107,18 @@ impl KeyClient {
     }
 
     /// Asks the task for a refresh now and waits for its outcome.
+    ///
+    /// An exchange that completes after the call (for example the first one, started with the
+    /// client) answers it; otherwise the task fetches at once.
     pub(crate) async fn refresh(&self) -> Result<(), Error> {
-        let (tx, rx) = oneshot::channel();
-        self.commands.send(tx).map_err(|_| Error::Closed)?;
+        let (reply, rx) = oneshot::channel();
+        let completed_before = self.store.completed.load(Ordering::Acquire);
+        self.commands
+            .send(Waiter {
+                reply,
+                completed_before,
+            })
+            .map_err(|_| Error::Closed)?;
         rx.await.map_err(|_| Error::Closed)?
     }
 
@@ -134,6 +153,18 @@ impl<T: Transport> Driver<T> {
             config.key_refresh,
             clock::now(),
         )
+    }
+
+    /// Answers a caller at once when an exchange completed since it asked; queues it for the
+    /// next exchange otherwise.
+    fn take(&self, waiter: Waiter, waiters: &mut Vec<Waiter>) {
+        let completed = self.store.completed.load(Ordering::Acquire);
+        match self.store.last_outcome.load_full() {
+            Some(outcome) if completed > waiter.completed_before => {
+                drop(waiter.reply.send(Result::clone(&outcome)));
+            }
+            _ => waiters.push(waiter),
+        }
     }
 
     async fn run(mut self) {
@@ -203,8 +234,12 @@ impl<T: Transport> Driver<T> {
             }
             if attempted {
                 let outcome = outcome.unwrap_or(Err(Error::Closed));
+                self.store
+                    .last_outcome
+                    .store(Some(Arc::new(outcome.clone())));
+                self.store.completed.fetch_add(1, Ordering::AcqRel);
                 for waiter in waiters.drain(..) {
-                    drop(waiter.send(outcome.clone()));
+                    drop(waiter.reply.send(outcome.clone()));
                 }
             }
 
@@ -220,12 +255,14 @@ impl<T: Transport> Driver<T> {
                 () = tokio::time::sleep_until(deadline) => {}
                 command = self.commands.recv() => match command {
                     Some(waiter) => {
-                        waiters.push(waiter);
+                        self.take(waiter, &mut waiters);
                         while let Ok(waiter) = self.commands.try_recv() {
-                            waiters.push(waiter);
+                            self.take(waiter, &mut waiters);
                         }
-                        // A fresh refresher is due at once; the status keeps the history.
-                        refresher = self.new_refresher();
+                        if !waiters.is_empty() {
+                            // A fresh refresher is due at once; the status keeps the history.
+                            refresher = self.new_refresher();
+                        }
                     }
                     None => return,
                 },

@@ -224,6 +224,8 @@ async fn bidstream_decrypts_with_domain_check() {
         let (token, raw_uid) = advertising_token(&op, "dsp@example.com").await;
         let client = BidstreamClient::new(config(&op)).unwrap();
         client.refresh().await.unwrap();
+        // The first exchange, started with the client, answered the call.
+        assert_eq!(op.request_count("/v2/key/bidstream"), 1);
         assert!(client.last_refresh_success().is_some());
         assert!(client.key_set_age().unwrap() < Duration::from_secs(60));
         let decrypted = client
