@@ -1,4 +1,5 @@
-//! Identity map v3 request building: normalize, hash and serialize 5,000 emails.
+//! Identity map v3 request building: normalize, hash and serialize 5,000 emails, and seal the
+//! request as it is sent.
 #![allow(missing_docs, reason = "criterion generates the entry point")]
 
 use core::hint::black_box;
@@ -32,6 +33,32 @@ fn build(c: &mut Criterion) {
                 }
                 let request = input.into_request();
                 black_box(request.body().len())
+            });
+        },
+    );
+    let credentials = uid2::envelope::Credentials::from_strings(
+        "bench-api-key",
+        "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
+    )
+    .ok();
+    let now = uid2::Timestamp::from_millis(1_700_000_000_000);
+    group.bench_with_input(
+        BenchmarkId::new("build_and_seal", N),
+        &inputs,
+        |b, inputs| {
+            use uid2::operator::OperatorCall as _;
+            b.iter(|| {
+                let mut input = IdentityMapV3Input::with_capacity(inputs.len());
+                for e in inputs {
+                    input.add_email(e).ok();
+                }
+                let request = input.into_request();
+                let mut rng = uid2::random::ReplayRandom::new(&[7; 20]);
+                let sealed = credentials
+                    .as_ref()
+                    .and_then(|c| request.seal(c, now, &mut rng).ok())
+                    .map(|(sealed, _pending)| sealed.request().body().len());
+                black_box(sealed)
             });
         },
     );
