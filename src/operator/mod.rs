@@ -30,6 +30,7 @@ mod map_document;
 pub mod optout_status;
 #[cfg(feature = "alloc")]
 pub mod response;
+pub mod retry;
 pub mod salt_buckets;
 #[cfg(feature = "alloc")]
 pub mod token_generate;

@@ -70,20 +70,16 @@ impl RetryConfig {
     }
 
     /// The delay before retry number `retry` (1 for the first retry), given a uniformly random
-    /// `random`. Pure: the same inputs give the same delay.
+    /// `random`. Pure: the same inputs give the same delay. The schedule is the core's
+    /// [`RetryPolicy::backoff`](uid2::operator::retry::RetryPolicy::backoff).
     #[must_use]
     pub fn backoff(&self, retry: u32, random: u32) -> Duration {
-        let exponent = retry.saturating_sub(1).min(31);
-        let base = self
-            .initial_backoff
-            .saturating_mul(1u32 << exponent)
-            .min(self.max_backoff);
-        let half = base.checked_div(2).unwrap_or(Duration::ZERO);
-        let spread = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
-        let extra = u128::from(spread).saturating_mul(u128::from(random)) >> 32;
-        half.saturating_add(Duration::from_nanos(
-            u64::try_from(extra).unwrap_or(u64::MAX),
-        ))
+        uid2::operator::retry::RetryPolicy::new(
+            self.max_attempts,
+            self.initial_backoff,
+            self.max_backoff,
+        )
+        .backoff(retry, random)
     }
 }
 

@@ -141,7 +141,7 @@ impl Error {
     pub const fn is_retryable(&self) -> bool {
         match self {
             Self::Transport(_) | Self::Timeout => true,
-            Self::Http { status, .. } => *status == 429 || *status >= 500,
+            Self::Http { status, .. } => uid2::operator::retry::is_retryable_status(*status),
             _ => false,
         }
     }
