@@ -144,3 +144,99 @@ fn gigya_hang_fails_within_the_timeout() {
         "{elapsed:?}"
     );
 }
+
+/// A Gigya stand-in that checks every request's signature with the core, as Gigya does: the
+/// `sig` must be the HMAC-SHA1 of the base string of all other parameters under the secret.
+fn verifying_server(secret_b64: &'static str, url: &'static str) -> Server {
+    Server::start(move |r| {
+        let secret = GigyaSecret::from_base64(secret_b64).unwrap();
+        let mut params = Params::new();
+        let mut sig = None;
+        for pair in r.body.split(|&b| b == b'&') {
+            let text = std::str::from_utf8(pair).unwrap();
+            let (name, value) = text.split_once('=').unwrap_or((text, ""));
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            let (name, value) = (decode(name), decode(value));
+            if name == "sig" {
+                sig = Some(value);
+            } else {
+                params.insert(&name, value.as_str()).unwrap();
+            }
+        }
+        let endpoint = uid2::gigya::Endpoint::parse(url).unwrap();
+        let expected = uid2::gigya::calc_signature(
+            &uid2::gigya::base_string("POST", &endpoint, &params),
+            &secret,
+        );
+        if sig.as_deref() == Some(expected.as_str()) {
+            Reply::json(200, r#"{"errorCode":0,"statusCode":200,"callId":"ok"}"#)
+        } else {
+            Reply::json(
+                200,
+                r#"{"errorCode":400006,"errorMessage":"Invalid parameter value","statusCode":400,"callId":"bad-sig"}"#,
+            )
+        }
+    })
+}
+
+/// Changes one byte of the `status` parameter on the way, after signing.
+struct Tamper(Redirect);
+
+impl Transport for Tamper {
+    fn post(
+        &self,
+        url: &str,
+        headers: &[Header<'_>],
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<HttpResponse, TransportError> {
+        let text = String::from_utf8_lossy(body).replace("status=I%20feel", "status=I%20fool");
+        self.0.post(url, headers, text.as_bytes(), timeout)
+    }
+}
+
+#[test]
+fn gigya_requests_pass_a_signature_checking_server_and_tampering_is_caught() {
+    const SECRET: &str = "UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx";
+    const URL: &str = "https://socialize.eu1.gigya.com/socialize.setStatus";
+    let server = verifying_server(SECRET, URL);
+    let redirect = || Redirect {
+        inner: UreqTransport::new(Duration::from_secs(2), "test", 1 << 20, false),
+        base: server.base_url(),
+        urls: Arc::new(Mutex::new(Vec::new())),
+    };
+    let config = || {
+        GigyaConfig::new(Credentials::partner_secret(
+            "3_key",
+            GigyaSecret::from_base64(SECRET).unwrap(),
+        ))
+        .with_api_domain("eu1.gigya.com")
+    };
+    let mut params = Params::new();
+    params
+        .insert("uid", "9d0b4a6b2f2b4d0e8f6f1a2b3c4d5e6f")
+        .unwrap();
+    params
+        .insert("status", "I feel great & ready: 100%")
+        .unwrap();
+
+    let client = GigyaClient::with_transport(config(), redirect());
+    let response = client.send("socialize.setStatus", &params).unwrap();
+    assert!(
+        response.is_success(),
+        "the server rejected the signature: {:?}",
+        response.get_str("callId")
+    );
+
+    let client = GigyaClient::with_transport(config(), Tamper(redirect()));
+    let response = client.send("socialize.setStatus", &params).unwrap();
+    assert_eq!(
+        response.error_code(),
+        400_006,
+        "a changed parameter must fail the signature check"
+    );
+}
