@@ -742,6 +742,51 @@ async fn gigya_retries_once_after_clock_skew() {
             .await
             .unwrap();
         assert_eq!(mock.state.count("/accounts.getAccountInfo"), 3);
+        assert_eq!(
+            mock.state.bad_signatures(),
+            0,
+            "every request was signed correctly"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gigya_signatures_are_verified_by_the_server() {
+    bounded(async {
+        let mock = GigyaMock::start().await;
+        let transport = || Redirect {
+            inner: HyperTransport::new(Duration::from_secs(2), 1 << 20).unwrap(),
+            base: mock.base_url(),
+        };
+        let mut params = Params::new();
+        params
+            .insert("uid", "9d0b4a6b2f2b4d0e8f6f1a2b3c4d5e6f")
+            .unwrap();
+        params
+            .insert("status", "I feel great & ready: 100%")
+            .unwrap();
+
+        let good = GigyaSecret::from_base64(support::gigya_mock::SECRET).unwrap();
+        let config = GigyaConfig::new(GigyaCredentials::partner_secret("3_key", good))
+            .with_api_domain("eu1.gigya.com");
+        let response = GigyaClient::with_transport(config, transport())
+            .send("socialize.setStatus", &params)
+            .await
+            .unwrap();
+        assert!(response.is_success());
+        assert_eq!(mock.state.bad_signatures(), 0);
+
+        // Signed with another secret: the server's check fails.
+        let other = GigyaSecret::from_base64("T3RoZXItcGFydG5lci1zZWNyZXQtMDAwMDAwMDA=").unwrap();
+        let config = GigyaConfig::new(GigyaCredentials::partner_secret("3_key", other))
+            .with_api_domain("eu1.gigya.com");
+        let response = GigyaClient::with_transport(config, transport())
+            .send("socialize.setStatus", &params)
+            .await
+            .unwrap();
+        assert_eq!(response.error_code(), 400_006);
+        assert_eq!(mock.state.bad_signatures(), 1);
     })
     .await;
 }
