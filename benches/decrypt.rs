@@ -17,7 +17,6 @@ use std::hint::black_box;
 
 use aes_gcm::aead::KeyInit as _;
 use aes_gcm::{AeadInOut as _, Aes256Gcm};
-use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
 use uid2::KeySet;
 use uid2::token::{ClientType, TokenVersion};
@@ -59,14 +58,13 @@ fn encrypt(c: &mut Criterion) {
     });
 }
 
-/// The least work a v4 decryption can do: decode the text, open both GCM layers in place with
-/// ciphers prepared in advance.
+/// The least work a v4 decryption can do: decode the text with the fastest decoder (SIMD), open
+/// both GCM layers in place with ciphers prepared in advance.
 fn floor(c: &mut Criterion) {
     let keys = keys();
     let t = token(&keys, TokenVersion::V4);
     let master = Aes256Gcm::new(keys.key(164).unwrap().secret().expose().into());
     let site = Aes256Gcm::new(keys.key(165).unwrap().secret().expose().into());
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     fn open<'a>(cipher: &Aes256Gcm, blob: &'a mut [u8]) -> &'a mut [u8] {
         let (nonce, rest) = blob.split_at_mut(12);
         let (ct, tag) = rest.split_at_mut(rest.len() - 16);
@@ -80,9 +78,13 @@ fn floor(c: &mut Criterion) {
     c.bench_function("floor/v4", |b| {
         b.iter(|| {
             let mut buf = [0u8; 256];
-            let n = engine
-                .decode_slice(black_box(t.as_bytes()), &mut buf)
-                .unwrap();
+            let n = base64_simd::URL_SAFE_NO_PAD
+                .decode(
+                    black_box(t.as_bytes()),
+                    base64_simd::Out::from_slice(&mut buf),
+                )
+                .unwrap()
+                .len();
             let master_pt = open(&master, &mut buf[6..n]);
             let site_pt = open(&site, &mut master_pt[33..]);
             black_box(site_pt[0]);

@@ -88,6 +88,54 @@ pub(crate) mod b64 {
         GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT.with_encode_padding(false));
 }
 
+/// SIMD base64 for the token hot path (runtime CPU detection with the `std` feature, portable
+/// code otherwise). Each function answers `None` when its strict form does not apply (other
+/// alphabet, missing padding, bad length, output too small); callers then use the lenient
+/// [`b64`] engines, so the accepted inputs and decoded bytes are the same either way.
+pub(crate) mod fast {
+    use base64_simd::{Out, STANDARD, URL_SAFE_NO_PAD};
+
+    /// Unpadded base64url.
+    pub(crate) fn decode_url(text: &[u8], out: &mut [u8]) -> Option<usize> {
+        let needed = URL_SAFE_NO_PAD.decoded_length(text).ok()?;
+        if needed > out.len() {
+            return None;
+        }
+        URL_SAFE_NO_PAD
+            .decode(text, Out::from_slice(out))
+            .ok()
+            .map(|d| d.len())
+    }
+
+    /// Padded standard base64.
+    pub(crate) fn decode_std(text: &[u8], out: &mut [u8]) -> Option<usize> {
+        let needed = STANDARD.decoded_length(text).ok()?;
+        if needed > out.len() {
+            return None;
+        }
+        STANDARD
+            .decode(text, Out::from_slice(out))
+            .ok()
+            .map(|d| d.len())
+    }
+
+    /// Unpadded base64url of `bytes` into `out`.
+    pub(crate) fn encode_url(bytes: &[u8], out: &mut [u8]) -> Option<usize> {
+        if bytes.len() > usize::MAX / 4 || URL_SAFE_NO_PAD.encoded_length(bytes.len()) > out.len() {
+            return None;
+        }
+        Some(URL_SAFE_NO_PAD.encode(bytes, Out::from_slice(out)).len())
+    }
+
+    /// Padded standard base64 of `bytes` into `out`.
+    pub(crate) fn encode_std(bytes: &[u8], out: &mut [u8]) -> Option<usize> {
+        if bytes.len() > usize::MAX / 4 || STANDARD.encoded_length(bytes.len()) > out.len() {
+            return None;
+        }
+        Some(STANDARD.encode(bytes, Out::from_slice(out)).len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +157,33 @@ mod tests {
         assert_eq!(w.i32(-2), Some(()));
         assert_eq!(w.i32(1), None);
         assert_eq!(w.position(), 4);
+    }
+
+    #[test]
+    fn fast_and_lenient_decoders_agree() {
+        let texts: [&[u8]; 6] = [
+            b"_-CI_-6ZmQ",
+            b"_-CI_-6Z",
+            b"AAECAw==",
+            b"AAECAw",
+            b"AA\nEC",
+            b"A",
+        ];
+        for text in texts {
+            let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+            if let Some(n) = fast::decode_url(text, &mut a) {
+                let m = b64::URL.decode_slice(text, &mut b).unwrap();
+                assert_eq!(a[..n], b[..m]);
+            }
+            if let Some(n) = fast::decode_std(text, &mut a) {
+                let m = b64::STANDARD.decode_slice(text, &mut b).unwrap();
+                assert_eq!(a[..n], b[..m]);
+            }
+        }
+        let mut out = [0u8; 8];
+        assert_eq!(fast::encode_std(&[1, 2, 3, 4], &mut out), Some(8));
+        assert_eq!(&out, b"AQIDBA==");
+        assert_eq!(fast::encode_std(&[1, 2, 3, 4, 5, 6, 7], &mut out), None);
     }
 
     #[test]

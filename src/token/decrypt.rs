@@ -127,6 +127,9 @@ impl KeySet {
 
 /// Standard alphabet only (v2, v3); padding optional.
 fn decode_std(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, DecryptError> {
+    if let Some(n) = crate::codec::fast::decode_std(text, out) {
+        return Ok(n);
+    }
     b64::STANDARD
         .decode_slice(text, out)
         .map_err(|_| DecryptError::InvalidPayload)
@@ -134,6 +137,9 @@ fn decode_std(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, Dec
 
 /// Either alphabet, even mixed (v4); padding optional.
 fn decode_any(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, DecryptError> {
+    if let Some(n) = crate::codec::fast::decode_url(text, out) {
+        return Ok(n);
+    }
     if let Ok(n) = b64::URL.decode_slice(text, out) {
         return Ok(n);
     }
@@ -242,12 +248,6 @@ impl Check<'_> {
         let privacy_bits = r.u32().ok_or(DecryptError::InvalidPayload)?;
         let established = r.i64().ok_or(DecryptError::InvalidPayload)?;
 
-        let mut uid = InlineText::EMPTY;
-        let n = b64::STANDARD
-            .encode_slice(uid_bytes, uid.buffer())
-            .map_err(|_| DecryptError::InvalidPayload)?;
-        uid.set_len(n).ok_or(DecryptError::InvalidPayload)?;
-
         let info = TokenInfo {
             version,
             identity_scope: scope,
@@ -260,10 +260,16 @@ impl Check<'_> {
             privacy_bits,
         };
         self.policy(&info)?;
-        Ok(DecryptedToken {
-            uid: RawUid(uid),
+        // Built in place: the raw UID is encoded straight into the value returned.
+        let mut token = DecryptedToken {
+            uid: RawUid(InlineText::new()),
             info,
-        })
+        };
+        let text = &mut token.uid.0;
+        let n = crate::codec::fast::encode_std(uid_bytes, text.buffer())
+            .ok_or(DecryptError::InvalidPayload)?;
+        text.set_ascii_len(n).ok_or(DecryptError::InvalidPayload)?;
+        Ok(token)
     }
 
     fn v2(&self, t: &mut [u8]) -> Result<DecryptedToken, DecryptError> {

@@ -111,10 +111,9 @@ impl KeySet {
         )?;
         let root = root.get(..len).ok_or(EncryptError::InvalidRawUid)?;
         let mut out = InlineText::EMPTY;
-        let n = b64::URL
-            .encode_slice(root, out.buffer())
-            .map_err(|_| EncryptError::InvalidRawUid)?;
-        out.set_len(n).ok_or(EncryptError::InvalidRawUid)?;
+        let n = crate::codec::fast::encode_url(root, out.buffer())
+            .ok_or(EncryptError::InvalidRawUid)?;
+        out.set_ascii_len(n).ok_or(EncryptError::InvalidRawUid)?;
         Ok(SharingToken(out))
     }
 }

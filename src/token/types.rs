@@ -121,10 +121,15 @@ pub(crate) struct InlineText<const N: usize> {
 }
 
 impl<const N: usize> InlineText<N> {
-    pub(crate) const EMPTY: Self = Self {
-        len: 0,
-        bytes: [0; N],
-    };
+    pub(crate) const EMPTY: Self = Self::new();
+
+    /// Empty text (zeroed in place where it is built).
+    pub(crate) const fn new() -> Self {
+        Self {
+            len: 0,
+            bytes: [0; N],
+        }
+    }
 
     /// Text from bytes that are known to be UTF-8 (ASCII from base64, or validated).
     pub(crate) fn from_utf8(bytes: &[u8]) -> Option<Self> {
@@ -144,6 +149,16 @@ impl<const N: usize> InlineText<N> {
             return None;
         }
         core::str::from_utf8(self.bytes.get(..len)?).ok()?;
+        self.len = u16::try_from(len).ok()?;
+        Some(())
+    }
+
+    /// Sets the length of text the caller wrote as ASCII (base64 output); no UTF-8 scan.
+    /// `as_str` still checks, so a wrong claim can only yield an empty string.
+    pub(crate) fn set_ascii_len(&mut self, len: usize) -> Option<()> {
+        if len > N {
+            return None;
+        }
         self.len = u16::try_from(len).ok()?;
         Some(())
     }
