@@ -186,6 +186,35 @@ mod tests {
         assert_eq!(fast::encode_std(&[1, 2, 3, 4, 5, 6, 7], &mut out), None);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+        /// On any text, the SIMD decoders either decline or give what the lenient ones give.
+        #[test]
+        fn fast_decoders_never_disagree(text in "[A-Za-z0-9+/_=-]{0,40}") {
+            let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+            if let Some(n) = fast::decode_url(text.as_bytes(), &mut a) {
+                let m = b64::URL.decode_slice(text.as_bytes(), &mut b).map_err(|e| proptest::test_runner::TestCaseError::fail(std::format!("{e}")))?;
+                proptest::prop_assert_eq!(&a[..n], &b[..m]);
+            }
+            if let Some(n) = fast::decode_std(text.as_bytes(), &mut a) {
+                let m = b64::STANDARD.decode_slice(text.as_bytes(), &mut b).map_err(|e| proptest::test_runner::TestCaseError::fail(std::format!("{e}")))?;
+                proptest::prop_assert_eq!(&a[..n], &b[..m]);
+            }
+        }
+
+        /// The SIMD encoders write what the lenient engines write.
+        #[test]
+        fn fast_encoders_agree(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..48)) {
+            let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+            let n = fast::encode_std(&bytes, &mut a).unwrap();
+            let m = b64::STANDARD.encode_slice(&bytes, &mut b).unwrap();
+            proptest::prop_assert_eq!(&a[..n], &b[..m]);
+            let n = fast::encode_url(&bytes, &mut a).unwrap();
+            let m = b64::URL.encode_slice(&bytes, &mut b).unwrap();
+            proptest::prop_assert_eq!(&a[..n], &b[..m]);
+        }
+    }
+
     #[test]
     fn cross_sdk_base64url_vectors() {
         let cases: [(&[u8], &str); 3] = [
