@@ -88,6 +88,58 @@ pub(crate) mod b64 {
         GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT.with_encode_padding(false));
 }
 
+/// AES-256-GCM without associated data, in place, on the `nonce ‖ ciphertext ‖ tag` layout that
+/// tokens and envelopes share.
+pub(crate) mod gcm {
+    use aes_gcm::{AeadInOut as _, Aes256Gcm};
+
+    /// Nonce (IV) length.
+    pub(crate) const NONCE: usize = 12;
+    /// Tag length.
+    pub(crate) const TAG: usize = 16;
+
+    /// Why a blob did not open.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum OpenError {
+        /// Shorter than a nonce and a tag.
+        TooShort,
+        /// The tag did not verify (wrong key, or the bytes were changed).
+        Tag,
+    }
+
+    /// Opens `nonce ‖ ciphertext ‖ tag` in place and returns the plaintext (the ciphertext's
+    /// bytes). The tag is checked before anything is decrypted.
+    pub(crate) fn open<'a>(
+        cipher: &Aes256Gcm,
+        blob: &'a mut [u8],
+    ) -> Result<&'a mut [u8], OpenError> {
+        let (nonce, rest) = blob
+            .split_at_mut_checked(NONCE)
+            .ok_or(OpenError::TooShort)?;
+        let ct_len = rest.len().checked_sub(TAG).ok_or(OpenError::TooShort)?;
+        let (ct, tag) = rest.split_at_mut(ct_len);
+        let nonce = <&aes_gcm::Nonce<_>>::try_from(&*nonce).map_err(|_| OpenError::TooShort)?;
+        let tag = <&aes_gcm::Tag>::try_from(&*tag).map_err(|_| OpenError::TooShort)?;
+        cipher
+            .decrypt_inout_detached(nonce, &[], ct.into(), tag)
+            .map_err(|_| OpenError::Tag)?;
+        Ok(ct)
+    }
+
+    /// Encrypts `plaintext` in place under `nonce` and returns the tag; `None` only when the
+    /// plaintext exceeds what AES-GCM can encrypt.
+    pub(crate) fn seal(
+        cipher: &Aes256Gcm,
+        nonce: &[u8; NONCE],
+        plaintext: &mut [u8],
+    ) -> Option<[u8; TAG]> {
+        let tag = cipher
+            .encrypt_inout_detached(&(*nonce).into(), &[], plaintext.into())
+            .ok()?;
+        Some(tag.into())
+    }
+}
+
 /// SIMD base64 for the token hot path (runtime CPU detection with the `std` feature, portable
 /// code otherwise). Each function answers `None` when its strict form does not apply (other
 /// alphabet, missing padding, bad length, output too small); callers then use the lenient

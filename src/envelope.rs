@@ -63,8 +63,8 @@
 
 use core::fmt;
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Tag};
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::KeyInit;
 use base64::Engine as _;
 use zeroize::Zeroize;
 
@@ -765,14 +765,7 @@ fn seal_binary(
     let plaintext = head
         .get_mut(1usize.saturating_add(IV_LEN)..)
         .ok_or(too_large)?;
-    let tag = secret
-        .cipher()
-        .encrypt_inout_detached(
-            &aes_gcm::aead::Nonce::<Aes256Gcm>::from(*iv),
-            &[],
-            plaintext.into(),
-        )
-        .map_err(|_| too_large)?;
+    let tag = crate::codec::gcm::seal(&secret.cipher(), iv, plaintext).ok_or(too_large)?;
     tag_out.copy_from_slice(&tag);
     Ok(())
 }
@@ -984,24 +977,10 @@ fn open_blob<'b>(
     if len < min.max(IV_LEN.saturating_add(TAG_LEN)) {
         return Err(Some(ResponseError::TooShort { len, min }));
     }
-    let (iv, rest) = blob.split_at_mut(IV_LEN);
-    let tag_start = rest
-        .len()
-        .checked_sub(TAG_LEN)
-        .ok_or(Some(ResponseError::TooShort { len, min }))?;
-    let (ciphertext, tag) = rest.split_at_mut(tag_start);
-    let iv =
-        <[u8; IV_LEN]>::try_from(&*iv).map_err(|_| Some(ResponseError::TooShort { len, min }))?;
-    let tag = Tag::try_from(&*tag).map_err(|_| Some(ResponseError::TooShort { len, min }))?;
-    cipher
-        .decrypt_inout_detached(
-            &aes_gcm::aead::Nonce::<Aes256Gcm>::from(iv),
-            &[],
-            (&mut *ciphertext).into(),
-            &tag,
-        )
-        .map_err(|_| None)?;
-    Ok(ciphertext)
+    crate::codec::gcm::open(cipher, blob).map_err(|e| match e {
+        crate::codec::gcm::OpenError::TooShort => Some(ResponseError::TooShort { len, min }),
+        crate::codec::gcm::OpenError::Tag => None,
+    })
 }
 
 /// Turns any status other than 200 into [`ResponseError::HttpStatus`].

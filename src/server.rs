@@ -312,13 +312,8 @@ fn seal_blob(
     };
     let mut iv = [0u8; IV_LEN];
     rng.fill(&mut iv)?;
-    let tag = Aes256Gcm::new(&(*key).into())
-        .encrypt_inout_detached(
-            &aes_gcm::aead::Nonce::<Aes256Gcm>::from(iv),
-            &[],
-            plaintext.as_mut_slice().into(),
-        )
-        .map_err(|_| too_large)?;
+    let tag = crate::codec::gcm::seal(&Aes256Gcm::new(&(*key).into()), &iv, &mut plaintext)
+        .ok_or(too_large)?;
     let mut out = Vec::with_capacity(
         plaintext
             .len()

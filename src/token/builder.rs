@@ -272,7 +272,7 @@ impl<'a> TokenBuilder<'a> {
                 (len, engine)
             }
         };
-        let mut out = InlineText::EMPTY;
+        let mut out = InlineText::new();
         let root = root.get(..len).ok_or(BuildError::InvalidRawUid)?;
         let n = engine
             .encode_slice(root, out.buffer())

@@ -2,10 +2,10 @@
 
 use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{BlockModeDecrypt as _, InnerIvInit as _};
-use aes_gcm::{AeadInOut as _, Aes256Gcm};
+use aes_gcm::Aes256Gcm;
 use base64::Engine as _;
 
-use super::layout::{NONCE as GCM_NONCE, TAG as GCM_TAG, VERSION_V3, VERSION_V4};
+use super::layout::{VERSION_V3, VERSION_V4};
 use super::types::InlineText;
 use super::{
     ClientType, DecryptError, DecryptedToken, MAX_TOKEN_BYTES, MAX_TOKEN_CHARS, RawUid, TokenInfo,
@@ -159,21 +159,7 @@ fn decode_any(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, Dec
 
 /// Opens a GCM blob `nonce ‖ ciphertext ‖ tag` in place and returns the plaintext.
 fn gcm_open<'a>(cipher: &Aes256Gcm, blob: &'a mut [u8]) -> Result<&'a mut [u8], DecryptError> {
-    let (nonce, rest) = blob
-        .split_at_mut_checked(GCM_NONCE)
-        .ok_or(DecryptError::InvalidPayload)?;
-    let ct_len = rest
-        .len()
-        .checked_sub(GCM_TAG)
-        .ok_or(DecryptError::InvalidPayload)?;
-    let (ct, tag) = rest.split_at_mut(ct_len);
-    let nonce =
-        <&aes_gcm::Nonce<_>>::try_from(&*nonce).map_err(|_| DecryptError::InvalidPayload)?;
-    let tag = <&aes_gcm::Tag>::try_from(&*tag).map_err(|_| DecryptError::InvalidPayload)?;
-    cipher
-        .decrypt_inout_detached(nonce, &[], ct.into(), tag)
-        .map_err(|_| DecryptError::InvalidPayload)?;
-    Ok(ct)
+    crate::codec::gcm::open(cipher, blob).map_err(|_| DecryptError::InvalidPayload)
 }
 
 /// Decrypts `iv ‖ ciphertext` (AES-256-CBC, PKCS#7) in place and returns the plaintext.
@@ -370,7 +356,7 @@ fn lossy_utf8<const N: usize>(bytes: &[u8]) -> Option<InlineText<N>> {
     if let Some(text) = InlineText::from_utf8(bytes) {
         return Some(text);
     }
-    let mut out = InlineText::<N>::EMPTY;
+    let mut out = InlineText::<N>::new();
     let mut w = crate::codec::Writer::new(out.buffer());
     for chunk in bytes.utf8_chunks() {
         w.put(chunk.valid().as_bytes())?;

@@ -110,7 +110,7 @@ impl KeySet {
             },
         )?;
         let root = root.get(..len).ok_or(EncryptError::InvalidRawUid)?;
-        let mut out = InlineText::EMPTY;
+        let mut out = InlineText::new();
         let n = crate::codec::fast::encode_url(root, out.buffer())
             .ok_or(EncryptError::InvalidRawUid)?;
         out.set_ascii_len(n).ok_or(EncryptError::InvalidRawUid)?;

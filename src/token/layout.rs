@@ -1,6 +1,6 @@
 //! Writing the v3/v4 token layout (shared by sharing encryption and the test-token builder).
 
-use aes_gcm::{AeadInOut as _, Aes256Gcm};
+use aes_gcm::Aes256Gcm;
 
 use crate::SecureRandom;
 use crate::codec::Writer;
@@ -11,10 +11,7 @@ use crate::{IdentityScope, IdentityType};
 pub(crate) const VERSION_V3: u8 = 112;
 /// Version byte of v4 tokens.
 pub(crate) const VERSION_V4: u8 = 128;
-/// GCM nonce length.
-pub(crate) const NONCE: usize = 12;
-/// GCM tag length.
-pub(crate) const TAG: usize = 16;
+pub(crate) use crate::codec::gcm::{NONCE, TAG};
 
 /// The first byte writers emit: scope bit 4, type bits 3..2, reserved low bits set.
 pub(crate) const fn prefix(scope: IdentityScope, identity_type: IdentityType) -> u8 {
@@ -125,10 +122,8 @@ fn seal(
     pt: &mut [u8],
     tag_out: &mut [u8],
 ) -> Result<(), LayoutError> {
-    let nonce = <&aes_gcm::Nonce<_>>::try_from(nonce).map_err(|_| LayoutError::TooLong)?;
-    let tag = cipher
-        .encrypt_inout_detached(nonce, &[], pt.into())
-        .map_err(|_| LayoutError::TooLong)?;
+    let nonce = <&[u8; NONCE]>::try_from(nonce).map_err(|_| LayoutError::TooLong)?;
+    let tag = crate::codec::gcm::seal(cipher, nonce, pt).ok_or(LayoutError::TooLong)?;
     tag_out.copy_from_slice(&tag);
     Ok(())
 }

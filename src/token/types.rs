@@ -121,8 +121,6 @@ pub(crate) struct InlineText<const N: usize> {
 }
 
 impl<const N: usize> InlineText<N> {
-    pub(crate) const EMPTY: Self = Self::new();
-
     /// Empty text (zeroed in place where it is built).
     pub(crate) const fn new() -> Self {
         Self {
@@ -134,7 +132,7 @@ impl<const N: usize> InlineText<N> {
     /// Text from bytes that are known to be UTF-8 (ASCII from base64, or validated).
     pub(crate) fn from_utf8(bytes: &[u8]) -> Option<Self> {
         core::str::from_utf8(bytes).ok()?;
-        let mut out = Self::EMPTY;
+        let mut out = Self::new();
         out.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
         out.len = u16::try_from(bytes.len()).ok()?;
         Some(out)
