@@ -16,72 +16,7 @@ use uid2::{EnvelopeError, IdentityError, KeySetError, RandomError, ResponseError
 
 use crate::transport::{TransportError, TransportErrorKind};
 
-/// An error reported by the [`uid2`] core: a local problem with the input or credentials, or a
-/// reply the core rejected. Each variant wraps the core's own error unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CoreError {
-    /// The operator's reply was rejected (authentication, nonce, document, status).
-    #[error(transparent)]
-    Response(ResponseError),
-    /// The request could not be sealed (credentials, random source).
-    #[error(transparent)]
-    Envelope(EnvelopeError),
-    /// An email or phone number is not valid.
-    #[error(transparent)]
-    Identity(IdentityError),
-    /// A key set was rejected.
-    #[error(transparent)]
-    KeySet(KeySetError),
-    /// A token could not be decrypted; [`DecryptError::as_status`] gives the official status.
-    #[error(transparent)]
-    Decrypt(DecryptError),
-    /// A raw UID could not be encrypted; [`EncryptError::as_status`] gives the official status.
-    #[error(transparent)]
-    Encrypt(EncryptError),
-    /// A stored identity could not be read.
-    #[error(transparent)]
-    IdentityTokens(IdentityTokensError),
-    /// Identities could not be split into identity-map requests.
-    #[error(transparent)]
-    Batch(BatchError),
-    /// An opt-out status request could not be built.
-    #[error(transparent)]
-    OptoutStatus(OptoutStatusError),
-    /// A salt-bucket `since` time is out of range.
-    #[error(transparent)]
-    SinceOutOfRange(SinceOutOfRange),
-    /// A key refresh failed.
-    #[error(transparent)]
-    Refresh(RefreshError),
-    /// A Gigya request could not be built or its response read.
-    #[error(transparent)]
-    Gigya(GigyaError),
-    /// The OS random generator failed.
-    #[error(transparent)]
-    Random(RandomError),
-}
-
-impl CoreError {
-    /// The wrapped core error.
-    fn inner(&self) -> &(dyn StdError + 'static) {
-        match self {
-            Self::Response(e) => e,
-            Self::Envelope(e) => e,
-            Self::Identity(e) => e,
-            Self::KeySet(e) => e,
-            Self::Decrypt(e) => e,
-            Self::Encrypt(e) => e,
-            Self::IdentityTokens(e) => e,
-            Self::Batch(e) => e,
-            Self::OptoutStatus(e) => e,
-            Self::SinceOutOfRange(e) => e,
-            Self::Refresh(e) => e,
-            Self::Gigya(e) => e,
-            Self::Random(e) => e,
-        }
-    }
-}
+pub use uid2_http::CoreError;
 
 /// Why a client call failed.
 ///
@@ -229,7 +164,7 @@ impl StdError for Error {
             Self::Transport(e) => Some(e),
             Self::Timeout | Self::InvalidConfig { .. } => None,
             Self::Http { error, .. } => error.as_ref().map(|e| -> &(dyn StdError + 'static) { e }),
-            Self::Core(e) => Some(e.inner()),
+            Self::Core(e) => Some(e.as_source()),
             Self::Spawn(e) => Some(&**e),
         }
     }
@@ -259,11 +194,6 @@ impl From<ResponseError> for Error {
 macro_rules! from_core {
     ($($variant:ident($t:ty)),* $(,)?) => {
         $(
-            impl From<$t> for CoreError {
-                fn from(e: $t) -> Self {
-                    Self::$variant(e)
-                }
-            }
             impl From<$t> for Error {
                 fn from(e: $t) -> Self {
                     Self::Core(CoreError::$variant(e))

@@ -1,200 +1,12 @@
 //! The HTTP transport: a small trait the clients send through, and its ureq implementation.
 
-use std::error::Error as StdError;
 use std::fmt;
 use std::io;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::ClientConfig;
 
-/// One request header handed to a [`Transport`]. `Debug` redacts sensitive values (the
-/// `Authorization` header carrying the API key).
-#[derive(Clone, Copy)]
-pub struct Header<'a> {
-    name: &'a str,
-    value: &'a str,
-    sensitive: bool,
-}
-
-impl<'a> Header<'a> {
-    /// A header; `sensitive` marks a credential that must never be logged.
-    #[must_use]
-    pub const fn new(name: &'a str, value: &'a str, sensitive: bool) -> Self {
-        Self {
-            name,
-            value,
-            sensitive,
-        }
-    }
-
-    /// The header name.
-    #[must_use]
-    pub const fn name(&self) -> &'a str {
-        self.name
-    }
-
-    /// The value, to be sent verbatim.
-    #[must_use]
-    pub const fn value(&self) -> &'a str {
-        self.value
-    }
-
-    /// Whether the value is a credential.
-    #[must_use]
-    pub const fn is_sensitive(&self) -> bool {
-        self.sensitive
-    }
-}
-
-impl fmt::Debug for Header<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value: &dyn fmt::Debug = if self.sensitive {
-            &"<redacted>"
-        } else {
-            &self.value
-        };
-        f.debug_struct("Header")
-            .field("name", &self.name)
-            .field("value", value)
-            .finish()
-    }
-}
-
-/// What came back: the status, the `Content-Type` and `Date` headers, and the whole body.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HttpResponse {
-    /// The HTTP status code.
-    pub status: u16,
-    /// The `Content-Type` header, when present.
-    pub content_type: Option<String>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-    /// The `Date` header, when present (Gigya's clock-skew correction reads it).
-    pub date: Option<String>,
-}
-
-impl HttpResponse {
-    /// A response with no `Date` header.
-    #[must_use]
-    pub const fn new(status: u16, content_type: Option<String>, body: Vec<u8>) -> Self {
-        Self {
-            status,
-            content_type,
-            body,
-            date: None,
-        }
-    }
-
-    /// Adds the `Date` header.
-    #[must_use]
-    pub fn with_date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
-        self
-    }
-}
-
-impl fmt::Debug for HttpResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HttpResponse")
-            .field("status", &self.status)
-            .field("content_type", &self.content_type)
-            .field("body_len", &self.body.len())
-            .field("date", &self.date)
-            .finish()
-    }
-}
-
-/// What kind of transport failure happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// The connection could not be made (refused, unreachable, DNS failure, TLS handshake).
-    Connect,
-    /// The request did not complete within its time bound.
-    Timeout,
-    /// The connection broke while sending or receiving.
-    Io,
-    /// The server did not speak valid HTTP.
-    Protocol,
-    /// The response body exceeds the size this transport reads.
-    BodyTooLarge,
-    /// The URL or a header could not be used.
-    InvalidRequest,
-    /// Anything else.
-    Other,
-}
-
-/// A request that could not be completed: no HTTP response was received. The underlying
-/// error is its `source()`.
-#[derive(Clone)]
-pub struct TransportError {
-    kind: TransportErrorKind,
-    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
-}
-
-impl TransportError {
-    /// A failure of `kind` caused by `source`.
-    #[must_use]
-    pub fn new(
-        kind: TransportErrorKind,
-        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
-    ) -> Self {
-        Self {
-            kind,
-            source: Some(Arc::from(source.into())),
-        }
-    }
-
-    /// A failure of `kind` with no further detail.
-    #[must_use]
-    pub const fn from_kind(kind: TransportErrorKind) -> Self {
-        Self { kind, source: None }
-    }
-
-    /// What kind of failure this is.
-    #[must_use]
-    pub const fn kind(&self) -> TransportErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Debug for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportError")
-            .field("kind", &self.kind)
-            .field("source", &self.source.as_ref().map(ToString::to_string))
-            .finish()
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = match self.kind {
-            TransportErrorKind::Connect => "could not connect",
-            TransportErrorKind::Timeout => "timed out",
-            TransportErrorKind::Io => "connection failed while sending or receiving",
-            TransportErrorKind::Protocol => "the server did not answer with valid http",
-            TransportErrorKind::BodyTooLarge => "the response body is too large",
-            TransportErrorKind::InvalidRequest => "the url or a header cannot be used",
-            TransportErrorKind::Other => "http request failed",
-        };
-        f.write_str(text)?;
-        if let Some(source) = &self.source {
-            write!(f, ": {source}")?;
-        }
-        Ok(())
-    }
-}
-
-impl StdError for TransportError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| -> &(dyn StdError + 'static) { e })
-    }
-}
+pub use uid2_http::{Header, HttpResponse, TransportError, TransportErrorKind};
 
 /// Sends one HTTP `POST` and returns the whole response. Implement it to use your own HTTP
 /// stack; [`UreqTransport`] is the default.
@@ -308,11 +120,10 @@ impl Transport for UreqTransport {
             .limit(self.max_response_bytes)
             .read_to_vec()
             .map_err(map_ureq_error)?;
-        Ok(HttpResponse {
-            status,
-            content_type,
-            body,
-            date,
+        let response = HttpResponse::new(status, content_type, body);
+        Ok(match date {
+            Some(date) => response.with_date(date),
+            None => response,
         })
     }
 }

@@ -2,7 +2,6 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::Arc;
 
 use uid2::envelope::{EnvelopeError, HttpError, ResponseError};
 use uid2::gigya::GigyaError;
@@ -74,7 +73,7 @@ impl StdError for Error {
                 let error: &(dyn StdError + 'static) = error.as_ref()?;
                 Some(error)
             }
-            Self::Core(e) => Some(e.inner()),
+            Self::Core(e) => Some(e.as_source()),
             Self::Timeout | Self::InvalidConfig { .. } | Self::Closed => None,
         }
     }
@@ -187,71 +186,7 @@ impl Error {
     }
 }
 
-/// An error from the core, by family. Each variant wraps the core's own error unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CoreError {
-    /// Bad credentials, or a request that could not be sealed.
-    #[error(transparent)]
-    Envelope(#[from] EnvelopeError),
-    /// The operator's reply did not open, echo the nonce or parse.
-    #[error(transparent)]
-    Response(ResponseError),
-    /// An invalid email or phone number (nothing was sent).
-    #[error(transparent)]
-    Identity(#[from] IdentityError),
-    /// Identities that cannot be split into requests.
-    #[error(transparent)]
-    Batch(#[from] BatchError),
-    /// An opt-out status request the operator would refuse.
-    #[error(transparent)]
-    OptoutStatus(#[from] OptoutStatusError),
-    /// A salt-bucket `since` time out of range.
-    #[error(transparent)]
-    SinceOutOfRange(#[from] SinceOutOfRange),
-    /// A key set the core rejected.
-    #[error(transparent)]
-    KeySet(#[from] KeySetError),
-    /// A Gigya request that could not be built, or a reply that could not be read.
-    #[error(transparent)]
-    Gigya(#[from] GigyaError),
-    /// A token could not be decrypted; `as_status()` gives the official status.
-    #[error(transparent)]
-    Decrypt(#[from] DecryptError),
-    /// A raw UID could not be encrypted; `as_status()` gives the official status.
-    #[error(transparent)]
-    Encrypt(#[from] EncryptError),
-    /// A stored identity could not be read.
-    #[error(transparent)]
-    IdentityTokens(#[from] IdentityTokensError),
-    /// A key refresh failed in a way no other variant describes.
-    #[error(transparent)]
-    Refresh(#[from] RefreshError),
-    /// The OS random generator failed.
-    #[error(transparent)]
-    Random(#[from] RandomError),
-}
-
-impl CoreError {
-    /// The wrapped core error.
-    fn inner(&self) -> &(dyn StdError + 'static) {
-        match self {
-            Self::Envelope(e) => e,
-            Self::Response(e) => e,
-            Self::Identity(e) => e,
-            Self::Batch(e) => e,
-            Self::OptoutStatus(e) => e,
-            Self::SinceOutOfRange(e) => e,
-            Self::KeySet(e) => e,
-            Self::Gigya(e) => e,
-            Self::Decrypt(e) => e,
-            Self::Encrypt(e) => e,
-            Self::IdentityTokens(e) => e,
-            Self::Refresh(e) => e,
-            Self::Random(e) => e,
-        }
-    }
-}
+pub use uid2_http::CoreError;
 
 macro_rules! from_core {
     ($($t:ty),*) => {$(
@@ -291,95 +226,4 @@ impl From<TransportError> for Error {
     }
 }
 
-/// What kind of transport failure happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// The URL or a header could not be used.
-    InvalidRequest,
-    /// The connection could not be made (refused, unreachable, DNS failure, TLS handshake).
-    Connect,
-    /// The connection was not established within the connect timeout.
-    Timeout,
-    /// The connection broke while sending or receiving.
-    Io,
-    /// The server did not speak valid HTTP.
-    Protocol,
-    /// The reply body is larger than the configured limit.
-    BodyTooLarge,
-    /// Anything else.
-    Other,
-}
-
-impl TransportErrorKind {
-    const fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "the url or a header cannot be used",
-            Self::Connect => "could not connect",
-            Self::Timeout => "timed out",
-            Self::Io => "connection failed while sending or receiving",
-            Self::Protocol => "the server did not answer with valid http",
-            Self::BodyTooLarge => "the response body is too large",
-            Self::Other => "http request failed",
-        }
-    }
-}
-
-/// A failure of the HTTP transport, with the underlying error as its `source()`.
-#[derive(Clone)]
-pub struct TransportError {
-    kind: TransportErrorKind,
-    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
-}
-
-impl TransportError {
-    /// An error of `kind` caused by `source` (for custom [`Transport`](crate::Transport)s).
-    #[must_use]
-    pub fn new(
-        kind: TransportErrorKind,
-        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
-    ) -> Self {
-        Self {
-            kind,
-            source: Some(Arc::from(source.into())),
-        }
-    }
-
-    /// An error of `kind` without an underlying cause.
-    #[must_use]
-    pub const fn from_kind(kind: TransportErrorKind) -> Self {
-        Self { kind, source: None }
-    }
-
-    /// What kind of failure this is.
-    #[must_use]
-    pub const fn kind(&self) -> TransportErrorKind {
-        self.kind
-    }
-}
-
-impl fmt::Debug for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TransportError")
-            .field("kind", &self.kind)
-            .field("source", &self.source.as_ref().map(|s| s.to_string()))
-            .finish()
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.as_str())?;
-        if let Some(s) = &self.source {
-            write!(f, ": {s}")?;
-        }
-        Ok(())
-    }
-}
-
-impl StdError for TransportError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        let source: &(dyn StdError + 'static) = self.source.as_deref()?;
-        Some(source)
-    }
-}
+pub use uid2_http::{TransportError, TransportErrorKind};

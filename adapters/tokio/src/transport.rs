@@ -18,104 +18,7 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::error::{Error, TransportError, TransportErrorKind};
 
-/// What came back from the server: status, `Content-Type`, `Date` and body.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HttpResponse {
-    /// The HTTP status code.
-    pub status: u16,
-    /// The `Content-Type` header, when present and ASCII.
-    pub content_type: Option<String>,
-    /// The `Date` header, when present and ASCII (Gigya's clock-skew retry reads it).
-    pub date: Option<String>,
-    /// The body bytes.
-    pub body: Vec<u8>,
-}
-
-impl HttpResponse {
-    /// A response with the given status, `Content-Type` and body (and no `Date`).
-    #[must_use]
-    pub const fn new(status: u16, content_type: Option<String>, body: Vec<u8>) -> Self {
-        Self {
-            status,
-            content_type,
-            date: None,
-            body,
-        }
-    }
-
-    /// Adds the `Date` header.
-    #[must_use]
-    pub fn with_date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
-        self
-    }
-}
-
-/// One request header handed to a [`Transport`]. `Debug` redacts sensitive values (the
-/// `Authorization` header carrying the API key).
-#[derive(Clone, Copy)]
-pub struct Header<'a> {
-    name: &'a str,
-    value: &'a str,
-    sensitive: bool,
-}
-
-impl<'a> Header<'a> {
-    /// A header; `sensitive` marks a credential that must never be logged.
-    #[must_use]
-    pub const fn new(name: &'a str, value: &'a str, sensitive: bool) -> Self {
-        Self {
-            name,
-            value,
-            sensitive,
-        }
-    }
-
-    /// The header name.
-    #[must_use]
-    pub const fn name(&self) -> &'a str {
-        self.name
-    }
-
-    /// The value, to be sent verbatim.
-    #[must_use]
-    pub const fn value(&self) -> &'a str {
-        self.value
-    }
-
-    /// Whether the value is a credential.
-    #[must_use]
-    pub const fn is_sensitive(&self) -> bool {
-        self.sensitive
-    }
-}
-
-impl fmt::Debug for Header<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let value: &dyn fmt::Debug = if self.sensitive {
-            &"<redacted>"
-        } else {
-            &self.value
-        };
-        f.debug_struct("Header")
-            .field("name", &self.name)
-            .field("value", value)
-            .finish()
-    }
-}
-
-impl fmt::Debug for HttpResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The body can hold tokens and raw UIDs: only its length is shown.
-        f.debug_struct("HttpResponse")
-            .field("status", &self.status)
-            .field("content_type", &self.content_type)
-            .field("date", &self.date)
-            .field("body_len", &self.body.len())
-            .finish()
-    }
-}
+pub use uid2_http::{Header, HttpResponse};
 
 /// Sends one HTTP `POST` and returns the reply. Implement it to plug in another HTTP stack, a
 /// proxy, or a test double; [`HyperTransport`] is the default.
@@ -238,11 +141,10 @@ impl Transport for HyperTransport {
                 TransportError::new(TransportErrorKind::Io, e)
             }
         })?;
-        Ok(HttpResponse {
-            status,
-            content_type,
-            date,
-            body: body.to_bytes().to_vec(),
+        let response = HttpResponse::new(status, content_type, body.to_bytes().to_vec());
+        Ok(match date {
+            Some(date) => response.with_date(date),
+            None => response,
         })
     }
 }

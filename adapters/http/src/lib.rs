@@ -1,0 +1,309 @@
+//! Transport-independent types shared by the UID2 adapter crates (`uid2-tokio`,
+//! `uid2-blocking`): request headers, responses, transport failures, and the core errors a
+//! client call can report. Each adapter re-exports them under its own name; use them from there.
+
+#![forbid(unsafe_code)]
+#![allow(
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    reason = "a std-only crate: std paths are the natural ones"
+)]
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+use uid2::envelope::{EnvelopeError, ResponseError};
+use uid2::gigya::GigyaError;
+use uid2::operator::IdentityTokensError;
+use uid2::operator::identity_map_v3::BatchError;
+use uid2::operator::key_refresh::RefreshError;
+use uid2::operator::optout_status::OptoutStatusError;
+use uid2::operator::salt_buckets::SinceOutOfRange;
+use uid2::random::RandomError;
+use uid2::token::{DecryptError, EncryptError};
+use uid2::{IdentityError, KeySetError};
+
+/// One request header handed to an adapter's transport. `Debug` redacts sensitive values (the
+/// `Authorization` header carrying the API key).
+#[derive(Clone, Copy)]
+pub struct Header<'a> {
+    name: &'a str,
+    value: &'a str,
+    sensitive: bool,
+}
+
+impl<'a> Header<'a> {
+    /// A header; `sensitive` marks a credential that must never be logged.
+    #[must_use]
+    pub const fn new(name: &'a str, value: &'a str, sensitive: bool) -> Self {
+        Self {
+            name,
+            value,
+            sensitive,
+        }
+    }
+
+    /// The header name.
+    #[must_use]
+    pub const fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The value, to be sent verbatim.
+    #[must_use]
+    pub const fn value(&self) -> &'a str {
+        self.value
+    }
+
+    /// Whether the value is a credential.
+    #[must_use]
+    pub const fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+}
+
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let value: &dyn fmt::Debug = if self.sensitive {
+            &"<redacted>"
+        } else {
+            &self.value
+        };
+        f.debug_struct("Header")
+            .field("name", &self.name)
+            .field("value", value)
+            .finish()
+    }
+}
+
+/// What came back: the status, the `Content-Type` and `Date` headers, and the whole body.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header, when present.
+    pub content_type: Option<String>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+    /// The `Date` header, when present (Gigya's clock-skew correction reads it).
+    pub date: Option<String>,
+}
+
+impl HttpResponse {
+    /// A response with no `Date` header.
+    #[must_use]
+    pub const fn new(status: u16, content_type: Option<String>, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            content_type,
+            body,
+            date: None,
+        }
+    }
+
+    /// Adds the `Date` header.
+    #[must_use]
+    pub fn with_date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
+        self
+    }
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_len", &self.body.len())
+            .field("date", &self.date)
+            .finish()
+    }
+}
+
+/// What kind of transport failure happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made (refused, unreachable, DNS failure, TLS handshake).
+    Connect,
+    /// The request did not complete within its time bound.
+    Timeout,
+    /// The connection broke while sending or receiving.
+    Io,
+    /// The server did not speak valid HTTP.
+    Protocol,
+    /// The response body exceeds the size this transport reads.
+    BodyTooLarge,
+    /// The URL or a header could not be used.
+    InvalidRequest,
+    /// Anything else.
+    Other,
+}
+
+/// A request that could not be completed: no HTTP response was received. The underlying
+/// error is its `source()`.
+#[derive(Clone)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl TransportError {
+    /// A failure of `kind` caused by `source`.
+    #[must_use]
+    pub fn new(
+        kind: TransportErrorKind,
+        source: impl Into<Box<dyn StdError + Send + Sync + 'static>>,
+    ) -> Self {
+        Self {
+            kind,
+            source: Some(Arc::from(source.into())),
+        }
+    }
+
+    /// A failure of `kind` with no further detail.
+    #[must_use]
+    pub const fn from_kind(kind: TransportErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+
+    /// What kind of failure this is.
+    #[must_use]
+    pub const fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("source", &self.source.as_ref().map(ToString::to_string))
+            .finish()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self.kind {
+            TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Io => "connection failed while sending or receiving",
+            TransportErrorKind::Protocol => "the server did not answer with valid http",
+            TransportErrorKind::BodyTooLarge => "the response body is too large",
+            TransportErrorKind::InvalidRequest => "the url or a header cannot be used",
+            TransportErrorKind::Other => "http request failed",
+        };
+        f.write_str(text)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| -> &(dyn StdError + 'static) { e })
+    }
+}
+
+/// An error reported by the [`uid2`] core: a local problem with the input or credentials, or a
+/// reply the core rejected. Each variant wraps the core's own error unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// The operator's reply was rejected (authentication, nonce, document, status).
+    #[error(transparent)]
+    Response(ResponseError),
+    /// The request could not be sealed (credentials, random source).
+    #[error(transparent)]
+    Envelope(EnvelopeError),
+    /// An email or phone number is not valid.
+    #[error(transparent)]
+    Identity(IdentityError),
+    /// A key set was rejected.
+    #[error(transparent)]
+    KeySet(KeySetError),
+    /// A token could not be decrypted; [`DecryptError::as_status`] gives the official status.
+    #[error(transparent)]
+    Decrypt(DecryptError),
+    /// A raw UID could not be encrypted; [`EncryptError::as_status`] gives the official status.
+    #[error(transparent)]
+    Encrypt(EncryptError),
+    /// A stored identity could not be read.
+    #[error(transparent)]
+    IdentityTokens(IdentityTokensError),
+    /// Identities could not be split into identity-map requests.
+    #[error(transparent)]
+    Batch(BatchError),
+    /// An opt-out status request could not be built.
+    #[error(transparent)]
+    OptoutStatus(OptoutStatusError),
+    /// A salt-bucket `since` time is out of range.
+    #[error(transparent)]
+    SinceOutOfRange(SinceOutOfRange),
+    /// A key refresh failed.
+    #[error(transparent)]
+    Refresh(RefreshError),
+    /// A Gigya request could not be built or its response read.
+    #[error(transparent)]
+    Gigya(GigyaError),
+    /// The OS random generator failed.
+    #[error(transparent)]
+    Random(RandomError),
+}
+
+impl CoreError {
+    /// The wrapped core error.
+    #[must_use]
+    pub fn as_source(&self) -> &(dyn StdError + 'static) {
+        match self {
+            Self::Response(e) => e,
+            Self::Envelope(e) => e,
+            Self::Identity(e) => e,
+            Self::KeySet(e) => e,
+            Self::Decrypt(e) => e,
+            Self::Encrypt(e) => e,
+            Self::IdentityTokens(e) => e,
+            Self::Batch(e) => e,
+            Self::OptoutStatus(e) => e,
+            Self::SinceOutOfRange(e) => e,
+            Self::Refresh(e) => e,
+            Self::Gigya(e) => e,
+            Self::Random(e) => e,
+        }
+    }
+}
+
+macro_rules! from_core {
+    ($($variant:ident($t:ty)),* $(,)?) => {
+        $(
+            impl From<$t> for CoreError {
+                fn from(e: $t) -> Self {
+                    Self::$variant(e)
+                }
+            }
+        )*
+    };
+}
+
+from_core!(
+    Response(ResponseError),
+    Envelope(EnvelopeError),
+    Identity(IdentityError),
+    KeySet(KeySetError),
+    Decrypt(DecryptError),
+    Encrypt(EncryptError),
+    IdentityTokens(IdentityTokensError),
+    Batch(BatchError),
+    OptoutStatus(OptoutStatusError),
+    SinceOutOfRange(SinceOutOfRange),
+    Refresh(RefreshError),
+    Gigya(GigyaError),
+    Random(RandomError),
+);
