@@ -90,6 +90,10 @@ pub(crate) mod b64 {
 
 /// AES-256-GCM without associated data, in place, on the `nonce ‖ ciphertext ‖ tag` layout that
 /// tokens and envelopes share.
+///
+/// Two implementations sit behind one small trait: RustCrypto's `aes-gcm` (always there, no_std)
+/// and, with the `aws-lc` feature, AWS-LC's assembly AES-GCM for the ciphers that keys prepare
+/// at load ([`TokenCipher`]).
 pub(crate) mod gcm {
     use aes_gcm::{AeadInOut as _, Aes256Gcm};
 
@@ -107,10 +111,126 @@ pub(crate) mod gcm {
         Tag,
     }
 
+    /// A prepared AES-256-GCM key.
+    pub(crate) trait Aead {
+        /// Checks `tag` over `ct` and decrypts `ct` in place. On failure `ct` holds no plaintext.
+        fn open_detached(
+            &self,
+            nonce: &[u8; NONCE],
+            ct: &mut [u8],
+            tag: &[u8; TAG],
+        ) -> Result<(), ()>;
+        /// Encrypts `pt` in place and returns the tag; `None` when `pt` is too long for GCM.
+        fn seal_detached(&self, nonce: &[u8; NONCE], pt: &mut [u8]) -> Option<[u8; TAG]>;
+    }
+
+    impl Aead for Aes256Gcm {
+        #[inline]
+        fn open_detached(
+            &self,
+            nonce: &[u8; NONCE],
+            ct: &mut [u8],
+            tag: &[u8; TAG],
+        ) -> Result<(), ()> {
+            // Verifies the tag before it decrypts anything.
+            self.decrypt_inout_detached(nonce.into(), &[], ct.into(), tag.into())
+                .map_err(|_| ())
+        }
+
+        #[inline]
+        fn seal_detached(&self, nonce: &[u8; NONCE], pt: &mut [u8]) -> Option<[u8; TAG]> {
+            let tag = self
+                .encrypt_inout_detached(nonce.into(), &[], pt.into())
+                .ok()?;
+            Some(tag.into())
+        }
+    }
+
+    /// The cipher a key prepares at load for token decryption and encryption.
+    #[cfg(not(feature = "aws-lc"))]
+    pub(crate) type TokenCipher = Aes256Gcm;
+
+    /// The cipher a key prepares at load for token decryption and encryption.
+    #[cfg(feature = "aws-lc")]
+    pub(crate) type TokenCipher = aws::AwsLcGcm;
+
+    /// A prepared token cipher for `key`.
+    #[cfg(not(feature = "aws-lc"))]
+    pub(crate) fn token_cipher(key: &[u8; 32]) -> TokenCipher {
+        use aes_gcm::aead::KeyInit as _;
+        Aes256Gcm::new(key.into())
+    }
+
+    /// A prepared token cipher for `key`.
+    #[cfg(feature = "aws-lc")]
+    pub(crate) fn token_cipher(key: &[u8; 32]) -> TokenCipher {
+        aws::AwsLcGcm::new(key)
+    }
+
+    #[cfg(feature = "aws-lc")]
+    mod aws {
+        extern crate alloc;
+
+        use alloc::sync::Arc;
+
+        use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+        use zeroize::Zeroize as _;
+
+        use super::{Aead, NONCE, TAG};
+
+        /// AWS-LC's AES-256-GCM key. AWS-LC keeps the expanded key in memory it allocated and
+        /// wipes it when the last clone drops.
+        #[derive(Clone)]
+        pub(crate) struct AwsLcGcm(Arc<LessSafeKey>);
+
+        impl AwsLcGcm {
+            pub(crate) fn new(key: &[u8; 32]) -> Self {
+                // A 32-byte key always suits AES_256_GCM; AWS-LC fails only when it cannot
+                // allocate, and then the process has no memory left to go on with.
+                #[allow(clippy::expect_used, reason = "fails only on allocation failure")]
+                let key = UnboundKey::new(&AES_256_GCM, key).expect("AES-256-GCM key setup");
+                Self(Arc::new(LessSafeKey::new(key)))
+            }
+        }
+
+        impl Aead for AwsLcGcm {
+            #[inline]
+            fn open_detached(
+                &self,
+                nonce: &[u8; NONCE],
+                ct: &mut [u8],
+                tag: &[u8; TAG],
+            ) -> Result<(), ()> {
+                let nonce = Nonce::assume_unique_for_key(*nonce);
+                if self
+                    .0
+                    .open_in_place_separate_tag(nonce, Aad::empty(), tag, ct)
+                    .is_ok()
+                {
+                    Ok(())
+                } else {
+                    // AWS-LC decrypts before it compares tags: wipe what it wrote.
+                    ct.zeroize();
+                    Err(())
+                }
+            }
+
+            #[inline]
+            fn seal_detached(&self, nonce: &[u8; NONCE], pt: &mut [u8]) -> Option<[u8; TAG]> {
+                let nonce = Nonce::assume_unique_for_key(*nonce);
+                let tag = self
+                    .0
+                    .seal_in_place_separate_tag(nonce, Aad::empty(), pt)
+                    .ok()?;
+                <[u8; TAG]>::try_from(tag.as_ref()).ok()
+            }
+        }
+    }
+
     /// Opens `nonce ‖ ciphertext ‖ tag` in place and returns the plaintext (the ciphertext's
-    /// bytes). The tag is checked before anything is decrypted.
+    /// bytes).
     pub(crate) fn open<'a>(
-        cipher: &Aes256Gcm,
+        cipher: &impl Aead,
         blob: &'a mut [u8],
     ) -> Result<&'a mut [u8], OpenError> {
         let (nonce, rest) = blob
@@ -118,25 +238,22 @@ pub(crate) mod gcm {
             .ok_or(OpenError::TooShort)?;
         let ct_len = rest.len().checked_sub(TAG).ok_or(OpenError::TooShort)?;
         let (ct, tag) = rest.split_at_mut(ct_len);
-        let nonce = <&aes_gcm::Nonce<_>>::try_from(&*nonce).map_err(|_| OpenError::TooShort)?;
-        let tag = <&aes_gcm::Tag>::try_from(&*tag).map_err(|_| OpenError::TooShort)?;
+        let nonce = <&[u8; NONCE]>::try_from(&*nonce).map_err(|_| OpenError::TooShort)?;
+        let tag = <&[u8; TAG]>::try_from(&*tag).map_err(|_| OpenError::TooShort)?;
         cipher
-            .decrypt_inout_detached(nonce, &[], ct.into(), tag)
-            .map_err(|_| OpenError::Tag)?;
+            .open_detached(nonce, ct, tag)
+            .map_err(|()| OpenError::Tag)?;
         Ok(ct)
     }
 
     /// Encrypts `plaintext` in place under `nonce` and returns the tag; `None` only when the
     /// plaintext exceeds what AES-GCM can encrypt.
     pub(crate) fn seal(
-        cipher: &Aes256Gcm,
+        cipher: &impl Aead,
         nonce: &[u8; NONCE],
         plaintext: &mut [u8],
     ) -> Option<[u8; TAG]> {
-        let tag = cipher
-            .encrypt_inout_detached(&(*nonce).into(), &[], plaintext.into())
-            .ok()?;
-        Some(tag.into())
+        cipher.seal_detached(nonce, plaintext)
     }
 }
 

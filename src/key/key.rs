@@ -3,7 +3,6 @@
 use core::fmt;
 
 use aes::cipher::KeyInit as _;
-use aes_gcm::Aes256Gcm;
 
 use crate::{Secret, Timestamp};
 
@@ -20,7 +19,7 @@ pub struct Key {
     activates: Timestamp,
     expires: Timestamp,
     secret: Secret<32>,
-    pub(crate) gcm: Aes256Gcm,
+    pub(crate) gcm: crate::codec::gcm::TokenCipher,
     pub(crate) block: aes::Aes256,
 }
 
@@ -46,7 +45,7 @@ impl Key {
     #[must_use]
     pub fn new(params: KeyParams, secret: Secret<32>) -> Self {
         let bytes = secret.expose();
-        let gcm = Aes256Gcm::new(bytes.into());
+        let gcm = crate::codec::gcm::token_cipher(bytes);
         let block = aes::Aes256::new(bytes.into());
         Self {
             id: params.id,

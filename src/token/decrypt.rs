@@ -2,7 +2,6 @@
 
 use aes::cipher::block_padding::Pkcs7;
 use aes::cipher::{BlockModeDecrypt as _, InnerIvInit as _};
-use aes_gcm::Aes256Gcm;
 use base64::Engine as _;
 
 use super::layout::{VERSION_V3, VERSION_V4};
@@ -57,14 +56,18 @@ impl KeySet {
         }
         let header = text.get(..4).ok_or(DecryptError::InvalidPayload)?;
         let mut head = [0u8; 3];
-        let engine = if header.iter().any(|&c| c == b'-' || c == b'_') {
-            &b64::URL
+        let url = header.iter().any(|&c| c == b'-' || c == b'_');
+        let fast = if url {
+            crate::codec::fast::decode_url(header, &mut head)
         } else {
-            &b64::STANDARD
+            crate::codec::fast::decode_std(header, &mut head)
         };
-        let n = engine
-            .decode_slice(header, &mut head)
-            .map_err(|_| DecryptError::InvalidPayload)?;
+        let n = match fast {
+            Some(n) => n,
+            None => if url { &b64::URL } else { &b64::STANDARD }
+                .decode_slice(header, &mut head)
+                .map_err(|_| DecryptError::InvalidPayload)?,
+        };
         if n < 2 {
             return Err(DecryptError::InvalidPayload);
         }
@@ -158,7 +161,10 @@ fn decode_any(text: &[u8], out: &mut [u8; MAX_TOKEN_BYTES]) -> Result<usize, Dec
 }
 
 /// Opens a GCM blob `nonce ‖ ciphertext ‖ tag` in place and returns the plaintext.
-fn gcm_open<'a>(cipher: &Aes256Gcm, blob: &'a mut [u8]) -> Result<&'a mut [u8], DecryptError> {
+fn gcm_open<'a>(
+    cipher: &crate::codec::gcm::TokenCipher,
+    blob: &'a mut [u8],
+) -> Result<&'a mut [u8], DecryptError> {
     crate::codec::gcm::open(cipher, blob).map_err(|_| DecryptError::InvalidPayload)
 }
 

@@ -1,6 +1,6 @@
 //! Writing the v3/v4 token layout (shared by sharing encryption and the test-token builder).
 
-use aes_gcm::Aes256Gcm;
+use crate::codec::gcm::TokenCipher;
 
 use crate::SecureRandom;
 use crate::codec::Writer;
@@ -60,8 +60,8 @@ pub(crate) const fn v3_len(uid_len: usize) -> Option<usize> {
 /// the length written.
 pub(crate) fn write_v3(
     f: &V3Fields<'_>,
-    master: &Aes256Gcm,
-    site: &Aes256Gcm,
+    master: &TokenCipher,
+    site: &TokenCipher,
     rng: &mut impl SecureRandom,
     root: &mut [u8],
 ) -> Result<usize, LayoutError> {
@@ -117,7 +117,7 @@ pub(crate) fn write_v3(
 
 /// Encrypts `pt` in place and writes the tag.
 fn seal(
-    cipher: &Aes256Gcm,
+    cipher: &TokenCipher,
     nonce: &[u8],
     pt: &mut [u8],
     tag_out: &mut [u8],
