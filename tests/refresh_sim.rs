@@ -322,3 +322,66 @@ fn response_without_request_is_ignored() {
         "one request at a time"
     );
 }
+
+#[test]
+fn requested_refresh_is_due_at_once_and_keeps_the_backoff() {
+    let credentials = Credentials::from_strings("k", SECRET_B64).unwrap();
+    let config = KeyRefreshConfig::default();
+    let t0 = Timestamp::from_millis(T0);
+    let mut r = KeyRefresher::new(KeyEndpoint::Bidstream, credentials, config, t0);
+
+    // A success schedules the next refresh about an hour later.
+    let request = r.poll_transmit(t0, &mut Counter(1)).unwrap().unwrap();
+    let body = request.body().to_vec();
+    let (status, mut reply) = operator(T0, &body).unwrap();
+    r.handle_response(t0, status, None, &mut reply);
+    assert!(matches!(r.poll_event(), Some(RefreshEvent::KeysUpdated(_))));
+    let scheduled = r.poll_timeout().unwrap();
+    assert!(scheduled.saturating_millis_since(t0) >= HOUR);
+
+    // Asked for a refresh ten minutes later: due at once, nothing else changes.
+    let t1 = Timestamp::from_millis(T0 + 600_000);
+    assert!(r.poll_transmit(t1, &mut Counter(2)).unwrap().is_none());
+    assert!(r.request_refresh(t1));
+    assert_eq!(r.poll_timeout(), Some(t1));
+    assert_eq!(r.last_success(), Some(t0));
+
+    // It fails twice in a row: the second failure backs off further than the first.
+    r.poll_transmit(t1, &mut Counter(3)).unwrap().unwrap();
+    assert!(
+        !r.request_refresh(t1),
+        "a request is in flight: its reply answers"
+    );
+    r.handle_transport_error(t1);
+    let Some(RefreshEvent::RefreshFailed {
+        consecutive_failures: 1,
+        retry_at: first_retry,
+        ..
+    }) = r.poll_event()
+    else {
+        panic!("expected the first failure");
+    };
+    assert!(r.request_refresh(t1));
+    r.poll_transmit(t1, &mut Counter(4)).unwrap().unwrap();
+    r.handle_transport_error(t1);
+    let Some(RefreshEvent::RefreshFailed {
+        consecutive_failures: 2,
+        retry_at: second_retry,
+        ..
+    }) = r.poll_event()
+    else {
+        panic!("expected the second failure, counted after the first");
+    };
+    assert!(second_retry > first_retry);
+    assert_eq!(r.consecutive_failures(), 2);
+    assert_eq!(
+        r.last_success(),
+        Some(t0),
+        "the last good key set is still the one in use"
+    );
+
+    // A request for a time past the due one leaves the earlier due time.
+    let due = r.poll_timeout().unwrap();
+    assert!(r.request_refresh(due.saturating_add_millis(5)));
+    assert_eq!(r.poll_timeout(), Some(due));
+}

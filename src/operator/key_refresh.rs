@@ -375,6 +375,24 @@ impl KeyRefresher {
         }
     }
 
+    /// Asks for an attempt at `now`, ahead of the schedule (a caller's "refresh now"). When a
+    /// request is already in flight nothing changes: its reply is the answer. The failure count,
+    /// the last success and the key expiry carry on, so a forced attempt that fails backs off
+    /// from where the schedule was, not from the start.
+    ///
+    /// Returns whether an attempt is now due: follow with [`poll_transmit`](Self::poll_transmit).
+    pub fn request_refresh(&mut self, now: Timestamp) -> bool {
+        match self.state {
+            State::Waiting(due) => {
+                if due > now {
+                    self.state = State::Waiting(now);
+                }
+                true
+            }
+            State::InFlight { .. } => false,
+        }
+    }
+
     /// The next event, oldest first.
     pub fn poll_event(&mut self) -> Option<RefreshEvent> {
         self.events.pop_front()

@@ -8,8 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use uid2::envelope::Credentials;
-use uid2::operator::key_refresh::{KeyEndpoint, KeyRefreshConfig, KeyRefresher, RefreshEvent};
+use uid2::operator::key_refresh::{KeyEndpoint, KeyRefresher, RefreshEvent};
 use uid2::token::{self, ClientType};
 use uid2::{DecryptedToken, KeySet, SharingToken, Timestamp};
 
@@ -44,9 +43,7 @@ pub struct RefreshStatus {
 
 /// The shared state of a bidstream or sharing client.
 struct KeyState {
-    endpoint: KeyEndpoint,
     operator: Operator,
-    refresh_config: KeyRefreshConfig,
     /// The current key set; replaced whole on every successful refresh, never mutated.
     keys: ArcSwapOption<KeySet>,
     /// The schedule. Locked only by refreshes, never by decryption or encryption.
@@ -65,9 +62,7 @@ impl KeyState {
             clock::now(),
         );
         Self {
-            endpoint,
             operator,
-            refresh_config: config.key_refresh,
             keys: ArcSwapOption::empty(),
             refresher: Mutex::new(refresher),
             status: Mutex::new(RefreshStatus::default()),
@@ -84,20 +79,11 @@ impl KeyState {
         self.status.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn credentials(&self) -> Credentials {
-        self.operator.credentials().clone()
-    }
-
-    /// One refresh now, whatever the schedule: a fresh refresher (due at once) replaces the
-    /// current one and is driven through one attempt.
+    /// One refresh now, whatever the schedule: the refresher is asked for an attempt at once
+    /// and driven through it (a failure backs off from the current failure count).
     fn refresh_now(&self) -> Result<(), Error> {
         let mut refresher = self.lock();
-        *refresher = KeyRefresher::new(
-            self.endpoint,
-            self.credentials(),
-            self.refresh_config,
-            clock::now(),
-        );
+        refresher.request_refresh(clock::now());
         self.drive(&mut refresher).unwrap_or(Ok(()))
     }
 
@@ -137,9 +123,13 @@ impl KeyState {
                     status.last_error = None;
                     outcome = Some(Ok(()));
                 }
-                RefreshEvent::RefreshFailed { error, .. } => {
+                RefreshEvent::RefreshFailed {
+                    error,
+                    consecutive_failures,
+                    ..
+                } => {
                     let error = Error::from_refresh(error, transport_error.take());
-                    status.consecutive_failures = status.consecutive_failures.saturating_add(1);
+                    status.consecutive_failures = consecutive_failures;
                     status.last_error = Some(error.clone());
                     outcome = Some(Err(error));
                 }
@@ -254,8 +244,9 @@ macro_rules! key_client_common {
         ///
         /// The last good key set stays in use when this fails; it remains usable until its
         /// keys expire (decryption then reports `KEYS_NOT_SYNCED`). The refresh schedule
-        /// restarts from this attempt: after a success the refresh thread's next attempt is
-        /// one refresh interval later.
+        /// continues from this attempt: after a success the refresh thread's next attempt is
+        /// one refresh interval later; after a failure it backs off as for any failure in a
+        /// row (a forced attempt does not reset the backoff).
         ///
         /// # Errors
         /// [`Error::Transport`] or [`Error::Timeout`] when the operator could not be reached,

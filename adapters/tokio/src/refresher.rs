@@ -220,10 +220,13 @@ impl<T: Transport> Driver<T> {
                         status.last_error = None;
                         outcome = Some(Ok(()));
                     }
-                    RefreshEvent::RefreshFailed { error, .. } => {
+                    RefreshEvent::RefreshFailed {
+                        error,
+                        consecutive_failures,
+                        ..
+                    } => {
                         let error = Error::from_refresh(error, transport_error.take());
-                        // Counted here: a forced refresh starts a new refresher.
-                        status.consecutive_failures = status.consecutive_failures.saturating_add(1);
+                        status.consecutive_failures = consecutive_failures;
                         status.last_error = Some(error.clone());
                         outcome = Some(Err(error));
                     }
@@ -260,8 +263,8 @@ impl<T: Transport> Driver<T> {
                             self.take(waiter, &mut waiters);
                         }
                         if !waiters.is_empty() {
-                            // A fresh refresher is due at once; the status keeps the history.
-                            refresher = self.new_refresher();
+                            // Due at once; a failure still backs off from the current count.
+                            refresher.request_refresh(clock::now());
                         }
                     }
                     None => return,
