@@ -8,6 +8,7 @@ use base64::Engine as _;
 use proptest::prelude::*;
 use sha2::{Digest as _, Sha256};
 use uid2::identity::{self, IdentityError};
+use uid2::operator::TokenGenerateRequest;
 use uid2::operator::identity_map_v3::{BatchLimits, IdentityMapV3Input};
 
 /// Strings over an alphabet that exercises every normalization rule.
@@ -75,6 +76,29 @@ proptest! {
                 prop_assert_eq!(identity::hash_email(&input), Err(IdentityError::InvalidEmail));
             }
         }
+    }
+
+    #[test]
+    fn token_generate_payload_is_json_carrying_the_exact_values(
+        raw in prop_oneof![email_like(), any::<String>(), "[\\x00-\\x1f\"\\\\]{0,40}"],
+        tcf in proptest::option::of(any::<String>()),
+        phone in any::<bool>(),
+    ) {
+        let mut request = if phone {
+            TokenGenerateRequest::from_phone_unhashed(&raw)
+        } else {
+            TokenGenerateRequest::from_email_unhashed(&raw)
+        };
+        if let Some(tcf) = &tcf {
+            request = request.with_tcf_consent_string(tcf);
+        }
+        let json = request.payload_json();
+        let doc: serde_json::Value = serde_json::from_str(&json).expect("the payload is JSON");
+        let object = doc.as_object().expect("an object");
+        prop_assert_eq!(object.len(), 1 + usize::from(tcf.is_some()));
+        let member = if phone { "phone" } else { "email" };
+        prop_assert_eq!(object[member].as_str(), Some(raw.as_str()));
+        prop_assert_eq!(object.get("tcf_consent_string").and_then(|v| v.as_str()), tcf.as_deref());
     }
 
     #[test]

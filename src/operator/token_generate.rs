@@ -20,7 +20,7 @@
 //! )?;
 //! let request = TokenGenerateRequest::from_email(" User@Example.com ")?;
 //! assert_eq!(
-//!     request.payload_json(),
+//!     request.payload_json().as_str(),
 //!     r#"{"email_hash":"tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="}"#
 //! );
 //!
@@ -35,11 +35,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use alloc::string::{String, ToString as _};
-use alloc::vec::Vec;
+use alloc::string::String;
+use alloc::vec;
 use core::fmt;
 
-use serde_json::{Map, Value};
+use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::response::TokenResponse;
@@ -136,20 +136,38 @@ impl TokenGenerateRequest {
 
     /// The JSON payload that goes inside the envelope, for example
     /// `{"email_hash":"…","tcf_consent_string":"…"}`.
+    ///
+    /// It may hold a raw email or phone number, so it is wiped when dropped; it is written into
+    /// one buffer sized for the longest escaped form, so no partial copy is left behind either.
     #[must_use]
-    pub fn payload_json(&self) -> String {
-        let mut map = Map::new();
-        let (name, value) = match &self.subject {
-            Subject::EmailHash(v) => ("email_hash", v.as_str()),
-            Subject::PhoneHash(v) => ("phone_hash", v.as_str()),
-            Subject::Email(v) => ("email", v.as_str()),
-            Subject::Phone(v) => ("phone", v.as_str()),
+    pub fn payload_json(&self) -> Zeroizing<String> {
+        let mut payload = Payload {
+            email_hash: None,
+            phone_hash: None,
+            email: None,
+            phone: None,
+            tcf_consent_string: self.tcf_consent_string.as_deref(),
         };
-        map.insert(name.into(), Value::from(value));
-        if let Some(tcf) = &self.tcf_consent_string {
-            map.insert("tcf_consent_string".into(), Value::from(tcf.as_str()));
-        }
-        Value::Object(map).to_string()
+        let value = match &self.subject {
+            Subject::EmailHash(v) => payload.email_hash.insert(v.as_str()),
+            Subject::PhoneHash(v) => payload.phone_hash.insert(v.as_str()),
+            Subject::Email(v) => payload.email.insert(v.as_str()),
+            Subject::Phone(v) => payload.phone.insert(v.as_str()),
+        };
+        // Member names and punctuation, plus each value byte escaped to at most six bytes
+        // (`\u001F`).
+        let tcf = payload.tcf_consent_string.map_or(0, str::len);
+        let capacity = value
+            .len()
+            .saturating_add(tcf)
+            .saturating_mul(6)
+            .saturating_add(64);
+        let mut out = Zeroizing::new(vec![0u8; capacity]);
+        let len = serde_json_core::to_slice(&payload, &mut out).unwrap_or(0);
+        out.truncate(len);
+        // The serializer writes valid UTF-8 (escapes and the input's own characters).
+        let json = String::from_utf8(core::mem::take(&mut *out)).unwrap_or_default();
+        Zeroizing::new(json)
     }
 
     /// Seals the request for `credentials` at `now`. Returns the request to send and the
@@ -163,9 +181,14 @@ impl TokenGenerateRequest {
         now: Timestamp,
         rng: &mut impl SecureRandom,
     ) -> Result<(SealedRequest<'c>, PendingTokenGenerate), EnvelopeError> {
-        let payload = Zeroizing::new(Vec::from(self.payload_json()));
-        let (sealed, pending) =
-            credentials.seal(TOKEN_GENERATE_PATH, &payload, BodyEncoding::Text, now, rng)?;
+        let payload = self.payload_json();
+        let (sealed, pending) = credentials.seal(
+            TOKEN_GENERATE_PATH,
+            payload.as_bytes(),
+            BodyEncoding::Text,
+            now,
+            rng,
+        )?;
         Ok((sealed, PendingTokenGenerate(pending)))
     }
 }
@@ -183,6 +206,21 @@ impl fmt::Debug for TokenGenerateRequest {
             .field("has_tcf_consent_string", &self.tcf_consent_string.is_some())
             .finish_non_exhaustive()
     }
+}
+
+/// The request document: exactly one identity member, and the consent string when given.
+#[derive(Serialize)]
+struct Payload<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email_hash: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_hash: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tcf_consent_string: Option<&'a str>,
 }
 
 /// Reads the reply to a token generate request. Holds the request nonce.
@@ -217,13 +255,13 @@ mod tests {
     fn bodies() {
         let r = TokenGenerateRequest::from_phone("+12345678901").unwrap();
         assert_eq!(
-            r.payload_json(),
+            r.payload_json().as_str(),
             r#"{"phone_hash":"EObwtHBUqDNZR33LNSMdtt5cafsYFuGmuY4ZLenlue4="}"#
         );
         let r =
             TokenGenerateRequest::from_email_unhashed("a\"b@x.com").with_tcf_consent_string("C");
         assert_eq!(
-            r.payload_json(),
+            r.payload_json().as_str(),
             r#"{"email":"a\"b@x.com","tcf_consent_string":"C"}"#
         );
         assert!(!format!("{r:?}").contains("x.com"));
