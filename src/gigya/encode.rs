@@ -21,6 +21,13 @@ pub fn percent_encode(text: &str) -> String {
     out
 }
 
+/// The length of the percent-encoding of `text`.
+pub(crate) fn percent_encoded_len(text: &str) -> usize {
+    utf8_percent_encode(text, NOT_UNRESERVED)
+        .map(str::len)
+        .sum()
+}
+
 /// Appends the percent-encoding of `text` to `out`.
 pub(crate) fn push_percent_encoded(out: &mut String, text: &str) {
     out.extend(utf8_percent_encode(text, NOT_UNRESERVED));

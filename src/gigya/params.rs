@@ -4,8 +4,10 @@ use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use core::fmt;
 
+use zeroize::Zeroize as _;
+
 use super::GigyaError;
-use super::encode::push_percent_encoded;
+use super::encode::{percent_encoded_len, push_percent_encoded};
 
 /// One parameter value, already rendered to the text that goes on the wire.
 ///
@@ -185,7 +187,19 @@ impl Params {
     /// are. This is both the signed parameter string and the POST body.
     #[must_use]
     pub fn to_parameter_string(&self) -> String {
-        let mut out = String::new();
+        // Sized exactly, so that no partial copy of a value is left behind by a reallocation.
+        let len = self
+            .map
+            .iter()
+            .map(|(name, value)| {
+                name.len()
+                    .saturating_add(2)
+                    .saturating_add(percent_encoded_len(value))
+            })
+            .fold(0usize, usize::saturating_add)
+            // One `&` fewer than parameters.
+            .saturating_sub(1);
+        let mut out = String::with_capacity(len);
         for (i, (name, value)) in self.map.iter().enumerate() {
             if i != 0 {
                 out.push('&');
@@ -198,6 +212,15 @@ impl Params {
     }
 }
 
+/// Values can be user data or, in the secret-in-clear mode, the secret: they are wiped.
+impl Drop for Params {
+    fn drop(&mut self) {
+        for value in self.map.values_mut() {
+            value.zeroize();
+        }
+    }
+}
+
 impl fmt::Debug for Params {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.map.keys()).finish()
@@ -207,6 +230,25 @@ impl fmt::Debug for Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameter_string_is_built_in_one_exactly_sized_buffer() {
+        let mut p = Params::new();
+        p.insert("secret", "s3cr3t/+= é😀").unwrap();
+        p.insert("UID", "_gid_Zoë 123").unwrap();
+        p.insert("a", "").unwrap();
+        let text = p.to_parameter_string();
+        assert_eq!(
+            text,
+            "UID=_gid_Zo%C3%AB%20123&a=&secret=s3cr3t%2F%2B%3D%20%C3%A9%F0%9F%98%80"
+        );
+        assert_eq!(
+            text.capacity(),
+            text.len(),
+            "no reallocation left a partial copy"
+        );
+        assert_eq!(Params::new().to_parameter_string().capacity(), 0);
+    }
 
     #[test]
     fn values_render_like_the_java_sdk() {

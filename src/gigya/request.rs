@@ -5,7 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 use core::fmt::Write as _;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize as _, Zeroizing};
 
 use super::endpoint::DEFAULT_API_DOMAIN;
 use super::signature::{base_string, calc_signature};
@@ -205,6 +205,15 @@ impl Header {
     }
 }
 
+/// A sensitive value (a bearer token) is wiped.
+impl Drop for Header {
+    fn drop(&mut self) {
+        if self.sensitive {
+            self.value.zeroize();
+        }
+    }
+}
+
 impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.sensitive {
@@ -265,10 +274,26 @@ impl HttpRequest {
         self.signature.as_deref()
     }
 
-    /// Splits the request into URL, headers and body.
+    /// Splits the request into URL, headers and body. Sensitive header values are still wiped
+    /// when the headers are dropped; the body is the caller's to wipe.
     #[must_use]
-    pub fn into_parts(self) -> (String, Vec<Header>, Vec<u8>) {
-        (self.url, self.headers, self.body)
+    pub fn into_parts(mut self) -> (String, Vec<Header>, Vec<u8>) {
+        (
+            core::mem::take(&mut self.url),
+            core::mem::take(&mut self.headers),
+            core::mem::take(&mut self.body),
+        )
+    }
+}
+
+/// The body can hold user data or, in the secret-in-clear mode, the secret; the base string
+/// holds the signed parameters: both are wiped.
+impl Drop for HttpRequest {
+    fn drop(&mut self) {
+        self.body.zeroize();
+        if let Some(base) = &mut self.base_string {
+            base.zeroize();
+        }
     }
 }
 
@@ -518,10 +543,14 @@ impl RequestBuilder {
                 if let Some(api_key) = api_key {
                     params.set_internal("apiKey", non_empty(api_key)?);
                 }
-                let token = key.bearer_token(non_empty(user_key)?, secs, nonce, rng)?;
+                let token =
+                    Zeroizing::new(key.bearer_token(non_empty(user_key)?, secs, nonce, rng)?);
+                let mut value = String::with_capacity(token.len().saturating_add(7));
+                value.push_str("Bearer ");
+                value.push_str(&token);
                 headers.push(Header {
                     name: "Authorization",
-                    value: format!("Bearer {token}"),
+                    value,
                     sensitive: true,
                 });
             }

@@ -4,7 +4,9 @@ use alloc::string::{String, ToString};
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha1::Sha1;
 
-use super::encode::push_percent_encoded;
+use zeroize::Zeroizing;
+
+use super::encode::{percent_encoded_len, push_percent_encoded};
 use super::{Endpoint, GigyaSecret, Params};
 
 type HmacSha1 = Hmac<Sha1>;
@@ -20,11 +22,21 @@ pub(crate) const SIGNATURE_B64_LEN: usize = 28;
 /// every parameter that is signed (everything except `sig`).
 #[must_use]
 pub fn base_string(http_method: &str, endpoint: &Endpoint, params: &Params) -> String {
-    let mut out = http_method.to_ascii_uppercase();
+    let url = endpoint.normalized_url();
+    let parameters = Zeroizing::new(params.to_parameter_string());
+    // Sized exactly, so that no partial copy of the parameters is left behind.
+    let len = http_method
+        .len()
+        .saturating_add(2)
+        .saturating_add(percent_encoded_len(&url))
+        .saturating_add(percent_encoded_len(&parameters));
+    let mut out = String::with_capacity(len);
+    out.push_str(http_method);
+    out.make_ascii_uppercase();
     out.push('&');
-    push_percent_encoded(&mut out, &endpoint.normalized_url());
+    push_percent_encoded(&mut out, &url);
     out.push('&');
-    push_percent_encoded(&mut out, &params.to_parameter_string());
+    push_percent_encoded(&mut out, &parameters);
     out
 }
 
@@ -96,6 +108,7 @@ mod tests {
         }
         let base = base_string("post", &endpoint, &params);
         assert!(base.starts_with("POST&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3D"));
+        assert_eq!(base.capacity(), base.len(), "built in one exactly sized buffer");
         let sig = calc_signature(&base, &secret);
         assert_eq!(sig, "j4/Jwtp11HLWl7KG3QlsczfRRpU=");
         assert!(verify_signature(&base, &secret, &sig));
