@@ -108,7 +108,11 @@ mod tests {
         }
         let base = base_string("post", &endpoint, &params);
         assert!(base.starts_with("POST&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3D"));
-        assert_eq!(base.capacity(), base.len(), "built in one exactly sized buffer");
+        assert_eq!(
+            base.capacity(),
+            base.len(),
+            "built in one exactly sized buffer"
+        );
         let sig = calc_signature(&base, &secret);
         assert_eq!(sig, "j4/Jwtp11HLWl7KG3QlsczfRRpU=");
         assert!(verify_signature(&base, &secret, &sig));

@@ -7,8 +7,8 @@ use uid2::envelope::{CLIENT_VERSION, Credentials, Environment};
 use uid2::operator::key_refresh::KeyRefreshConfig;
 
 use crate::error::Error;
-use crate::retry::RetryConfig;
 use crate::transport::DEFAULT_MAX_RESPONSE_BYTES;
+use uid2_http::RetryConfig;
 
 /// How a client reaches the operator: base URL, credentials, timeouts, and the policies of
 /// the clients that use them.

@@ -62,7 +62,6 @@ mod identity_map;
 mod operator;
 mod publisher;
 mod refresher;
-mod retry;
 mod sharing;
 mod transport;
 
@@ -74,9 +73,9 @@ pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::{IdentityMapClient, IdentityMapV3Client, OptOutStatusClient};
 pub use publisher::PublisherClient;
 pub use refresher::RefreshStatus;
-pub use retry::RetryConfig;
 pub use sharing::SharingClient;
 pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HttpResponse, HyperTransport, Transport};
+pub use uid2_http::RetryConfig;
 
 /// The core crate, re-exported so that callers use the same version.
 pub use uid2;
