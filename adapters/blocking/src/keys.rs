@@ -8,7 +8,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use uid2::operator::key_refresh::{KeyEndpoint, KeyRefresher, RefreshEvent};
+use uid2::operator::key_refresh::{KeyEndpoint, KeyRefresher};
 use uid2::token::{self, ClientType};
 use uid2::{DecryptedToken, KeySet, SharingToken, Timestamp};
 
@@ -18,28 +18,10 @@ use crate::error::Error;
 use crate::operator::Operator;
 use crate::random::OsRandom;
 use crate::transport::{Transport, UreqTransport};
+pub use uid2_http::RefreshStatus;
 
 /// The longest the refresh thread sleeps before looking at the schedule again.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
-
-/// The state of a client's key refresh, as of its last attempt.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct RefreshStatus {
-    /// When the last successful refresh completed.
-    pub last_success: Option<Timestamp>,
-    /// When the last attempt (successful or not) completed.
-    pub last_attempt: Option<Timestamp>,
-    /// Failed attempts since the last success.
-    pub consecutive_failures: u32,
-    /// Why the last attempt failed, if it did.
-    pub last_error: Option<Error>,
-    /// When the next attempt is due (for the refresh thread).
-    pub next_attempt: Option<Timestamp>,
-    /// When every key of the current key set expires (decryption then reports
-    /// `KEYS_NOT_SYNCED` until a refresh succeeds).
-    pub keys_expire_at: Option<Timestamp>,
-}
 
 /// The shared state of a bidstream or sharing client.
 struct KeyState {
@@ -113,27 +95,13 @@ impl KeyState {
         while let Some(event) = refresher.poll_event() {
             let done = clock::now();
             let mut status = self.status();
-            status.last_attempt = Some(done);
-            match event {
-                RefreshEvent::KeysUpdated(keys) => {
-                    status.keys_expire_at = keys.latest_expiry();
+            match status.record(event, done, &mut transport_error) {
+                Some(Ok(keys)) => {
                     self.keys.store(Some(Arc::new(keys)));
-                    status.last_success = Some(done);
-                    status.consecutive_failures = 0;
-                    status.last_error = None;
                     outcome = Some(Ok(()));
                 }
-                RefreshEvent::RefreshFailed {
-                    error,
-                    consecutive_failures,
-                    ..
-                } => {
-                    let error = Error::from_refresh(error, transport_error.take());
-                    status.consecutive_failures = consecutive_failures;
-                    status.last_error = Some(error.clone());
-                    outcome = Some(Err(error));
-                }
-                _ => {}
+                Some(Err(error)) => outcome = Some(Err(error)),
+                None => {}
             }
         }
         self.status().next_attempt = refresher.poll_timeout();

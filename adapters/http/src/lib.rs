@@ -1,6 +1,6 @@
 //! Transport-independent types shared by the UID2 adapter crates (`uid2-tokio`,
 //! `uid2-blocking`): request headers, responses, transport failures, and the core errors a
-//! client call can report, and the bulk retry policy. Each adapter re-exports them under its own name; use them from there.
+//! client call can report, the key-refresh status and the bulk retry policy. Each adapter re-exports them under its own name; use them from there.
 
 #![forbid(unsafe_code)]
 #![allow(
@@ -18,12 +18,12 @@ use uid2::envelope::{EnvelopeError, HttpError, ResponseError};
 use uid2::gigya::GigyaError;
 use uid2::operator::IdentityTokensError;
 use uid2::operator::identity_map_v3::BatchError;
-use uid2::operator::key_refresh::RefreshError;
+use uid2::operator::key_refresh::{RefreshError, RefreshEvent};
 use uid2::operator::optout_status::OptoutStatusError;
 use uid2::operator::salt_buckets::SinceOutOfRange;
 use uid2::random::RandomError;
 use uid2::token::{DecryptError, EncryptError};
-use uid2::{IdentityError, KeySetError};
+use uid2::{IdentityError, KeySet, KeySetError, Timestamp};
 
 /// One request header handed to an adapter's transport. `Debug` redacts sensitive values (the
 /// `Authorization` header carrying the API key).
@@ -420,7 +420,7 @@ impl Error {
     }
 
     /// Maps the core's description of a failed key refresh (a
-    /// [`RefreshEvent::RefreshFailed`](uid2::operator::key_refresh::RefreshEvent::RefreshFailed)
+    /// [`RefreshEvent::RefreshFailed`]
     /// error); `transport` is the adapter's own error for the attempt, when it had one, and
     /// is preferred to the core's bare "transport failed" or "timed out".
     #[must_use]
@@ -523,6 +523,61 @@ impl From<CoreError> for Error {
         match e {
             CoreError::Response(r) => r.into(),
             other => Self::Core(other),
+        }
+    }
+}
+
+/// The state of a bidstream or sharing client's key refresh, as of its last attempt; both
+/// adapters' `refresh_status()` return it.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct RefreshStatus {
+    /// When the last successful refresh completed.
+    pub last_success: Option<Timestamp>,
+    /// When the last attempt (successful or not) completed.
+    pub last_attempt: Option<Timestamp>,
+    /// Failed attempts since the last success.
+    pub consecutive_failures: u32,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<Error>,
+    /// When the next attempt is due.
+    pub next_attempt: Option<Timestamp>,
+    /// When every key of the current key set expires (decryption then reports
+    /// `KEYS_NOT_SYNCED` until a refresh succeeds).
+    pub keys_expire_at: Option<Timestamp>,
+}
+
+impl RefreshStatus {
+    /// Records one event of the core's `KeyRefresher`, drained at `now`, and hands back what
+    /// the adapter acts on: the new key set to install, or the attempt's error. For a failure,
+    /// the adapter's own transport error for the attempt (taken from `transport_error`) is
+    /// preferred to the core's description. `None` for events that carry neither.
+    pub fn record(
+        &mut self,
+        event: RefreshEvent,
+        now: Timestamp,
+        transport_error: &mut Option<Error>,
+    ) -> Option<Result<KeySet, Error>> {
+        self.last_attempt = Some(now);
+        match event {
+            RefreshEvent::KeysUpdated(keys) => {
+                self.keys_expire_at = keys.latest_expiry();
+                self.last_success = Some(now);
+                self.consecutive_failures = 0;
+                self.last_error = None;
+                Some(Ok(keys))
+            }
+            RefreshEvent::RefreshFailed {
+                error,
+                consecutive_failures,
+                ..
+            } => {
+                let error = Error::from_refresh(error, transport_error.take());
+                self.consecutive_failures = consecutive_failures;
+                self.last_error = Some(error.clone());
+                Some(Err(error))
+            }
+            _ => None,
         }
     }
 }

@@ -7,33 +7,15 @@ use std::time::Duration;
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 use tokio::sync::{mpsc, oneshot};
-use uid2::operator::key_refresh::{KeyEndpoint, KeyRefresher, RefreshEvent};
-use uid2::{KeySet, Timestamp};
+use uid2::KeySet;
+use uid2::operator::key_refresh::{KeyEndpoint, KeyRefresher};
 
 use crate::clock::{self, OsRandom};
 use crate::config::ClientConfig;
 use crate::error::Error;
 use crate::operator::Operator;
 use crate::transport::{HyperTransport, Transport};
-
-/// The state of a client's background key refresh, as of its last attempt.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct RefreshStatus {
-    /// When the last successful refresh completed.
-    pub last_success: Option<Timestamp>,
-    /// When the last attempt (successful or not) completed.
-    pub last_attempt: Option<Timestamp>,
-    /// Failed attempts since the last success.
-    pub consecutive_failures: u32,
-    /// Why the last attempt failed, if it did.
-    pub last_error: Option<Error>,
-    /// When the next attempt is due.
-    pub next_attempt: Option<Timestamp>,
-    /// When every key of the current key set expires (decryption then reports
-    /// `KEYS_NOT_SYNCED` until a refresh succeeds).
-    pub keys_expire_at: Option<Timestamp>,
-}
+pub use uid2_http::RefreshStatus;
 
 /// What the task and the client share: the current key set and the refresh status.
 #[derive(Debug, Default)]
@@ -210,27 +192,13 @@ impl<T: Transport> Driver<T> {
             while let Some(event) = refresher.poll_event() {
                 let now = clock::now();
                 let mut status = RefreshStatus::clone(&self.store.status.load());
-                status.last_attempt = Some(now);
-                match event {
-                    RefreshEvent::KeysUpdated(keys) => {
-                        status.keys_expire_at = keys.latest_expiry();
+                match status.record(event, now, &mut transport_error) {
+                    Some(Ok(keys)) => {
                         self.store.keys.store(Some(Arc::new(keys)));
-                        status.last_success = Some(now);
-                        status.consecutive_failures = 0;
-                        status.last_error = None;
                         outcome = Some(Ok(()));
                     }
-                    RefreshEvent::RefreshFailed {
-                        error,
-                        consecutive_failures,
-                        ..
-                    } => {
-                        let error = Error::from_refresh(error, transport_error.take());
-                        status.consecutive_failures = consecutive_failures;
-                        status.last_error = Some(error.clone());
-                        outcome = Some(Err(error));
-                    }
-                    _ => {}
+                    Some(Err(error)) => outcome = Some(Err(error)),
+                    None => {}
                 }
                 status.next_attempt = refresher.poll_timeout();
                 self.store.status.store(Arc::new(status));
