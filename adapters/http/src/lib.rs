@@ -1,6 +1,7 @@
 //! Transport-independent types shared by the UID2 adapter crates (`uid2-tokio`,
-//! `uid2-blocking`): request headers, responses, transport failures, and the core errors a
-//! client call can report, the key-refresh status and the bulk retry policy. Each adapter re-exports them under its own name; use them from there.
+//! `uid2-blocking`): request headers, responses, transport failures, the error a client call
+//! can report, the key-refresh status and the bulk retry policy. Each adapter re-exports them
+//! under its own name; use them from there.
 
 #![forbid(unsafe_code)]
 #![allow(
@@ -419,10 +420,9 @@ impl Error {
         }
     }
 
-    /// Maps the core's description of a failed key refresh (a
-    /// [`RefreshEvent::RefreshFailed`]
-    /// error); `transport` is the adapter's own error for the attempt, when it had one, and
-    /// is preferred to the core's bare "transport failed" or "timed out".
+    /// Maps the core's description of a failed key refresh (a [`RefreshEvent::RefreshFailed`]
+    /// error); `transport` is the adapter's own error for the attempt, when it had one, and is
+    /// preferred to the core's bare "transport failed" or "timed out".
     #[must_use]
     pub fn from_refresh(e: RefreshError, transport: Option<Self>) -> Self {
         match (e, transport) {
