@@ -33,6 +33,10 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Largest reply body accepted. Default 64 MiB.
     pub max_response_bytes: usize,
+    /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`) in the default transport (default `false`). See
+    /// [`HyperTransport::with_proxy_from_env`](crate::HyperTransport::with_proxy_from_env).
+    pub proxy_from_env: bool,
     /// Schedule of the background key refresh (bidstream and sharing clients).
     pub key_refresh: KeyRefreshConfig,
     /// Retries and parallelism of the bulk identity-map helper.
@@ -80,6 +84,7 @@ impl ClientConfig {
             timeout: DEFAULT_TIMEOUT,
             user_agent: CLIENT_VERSION.to_owned(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            proxy_from_env: false,
             key_refresh: KeyRefreshConfig::default(),
             retry: RetryConfig::default(),
         }
@@ -103,6 +108,13 @@ impl ClientConfig {
     #[must_use]
     pub fn with_user_agent(mut self, user_agent: &str) -> Self {
         user_agent.clone_into(&mut self.user_agent);
+        self
+    }
+
+    /// Honours the proxy environment variables in the default transport.
+    #[must_use]
+    pub const fn with_proxy_from_env(mut self, yes: bool) -> Self {
+        self.proxy_from_env = yes;
         self
     }
 
@@ -137,6 +149,7 @@ impl fmt::Debug for ClientConfig {
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("proxy_from_env", &self.proxy_from_env)
             .field("key_refresh", &self.key_refresh)
             .field("retry", &self.retry)
             .finish()

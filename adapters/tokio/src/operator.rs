@@ -17,7 +17,7 @@ pub(crate) struct Operator<T> {
 
 impl Operator<HyperTransport> {
     pub(crate) fn with_default_transport(config: ClientConfig) -> Result<Arc<Self>, Error> {
-        let transport = HyperTransport::new(config.connect_timeout, config.max_response_bytes)?;
+        let transport = HyperTransport::for_config(&config)?;
         Ok(Arc::new(Self { config, transport }))
     }
 }

@@ -48,7 +48,7 @@ impl KeyClient {
         endpoint: KeyEndpoint,
         config: ClientConfig,
     ) -> Result<Arc<Self>, Error> {
-        let transport = HyperTransport::new(config.connect_timeout, config.max_response_bytes)?;
+        let transport = HyperTransport::for_config(&config)?;
         Self::spawn(endpoint, config, transport)
     }
 

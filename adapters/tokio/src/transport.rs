@@ -4,6 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -14,7 +15,10 @@ use hyper::{Request, Uri};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
 
 use crate::error::{Error, TransportError, TransportErrorKind};
 
@@ -47,7 +51,9 @@ pub trait Transport: Send + Sync + 'static {
 /// Plain `http://` URLs are accepted too (for a local operator on the loopback interface).
 /// Clones share one connection pool: pass a clone to several clients' `with_transport`.
 /// Redirects are never followed. Reply bodies larger than the configured limit fail with
-/// [`TransportErrorKind::BodyTooLarge`].
+/// [`TransportErrorKind::BodyTooLarge`]. No proxy is used unless asked for
+/// ([`with_proxy`](Self::with_proxy), [`with_proxy_from_env`](Self::with_proxy_from_env), or
+/// [`ClientConfig::proxy_from_env`](crate::ClientConfig::proxy_from_env)).
 #[derive(Clone)]
 pub struct HyperTransport {
     client: Client<TimeoutConnector, Full<Bytes>>,
@@ -72,6 +78,64 @@ impl HyperTransport {
     /// # Errors
     /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
     pub fn new(connect_timeout: Duration, max_response_bytes: usize) -> Result<Self, Error> {
+        Self::build(connect_timeout, max_response_bytes, None)
+    }
+
+    /// Like [`new`](Self::new), but every connection goes through the HTTP proxy at
+    /// `proxy_url` (`http://host:port`, optionally with `user:password@` for basic
+    /// authentication), tunnelled with `CONNECT`; TLS to the operator runs inside the tunnel.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when `proxy_url` is not an `http://` URL with a host, or the
+    /// TLS configuration cannot be built.
+    pub fn with_proxy(
+        connect_timeout: Duration,
+        max_response_bytes: usize,
+        proxy_url: &str,
+    ) -> Result<Self, Error> {
+        let invalid = Error::InvalidConfig {
+            reason: "the proxy must be an http:// URL with a host",
+        };
+        let uri: Uri = proxy_url.parse().map_err(|_| invalid.clone())?;
+        if uri.scheme_str() != Some("http") || uri.host().is_none() {
+            return Err(invalid);
+        }
+        let matcher = Matcher::builder().all(proxy_url.to_owned()).build();
+        Self::build(connect_timeout, max_response_bytes, Some(matcher))
+    }
+
+    /// Like [`new`](Self::new), but honouring the standard proxy environment variables
+    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, upper or lower case), read
+    /// once, now. Only `http://` proxies are supported: a connection that would need another
+    /// kind fails with [`TransportErrorKind::Connect`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
+    pub fn with_proxy_from_env(
+        connect_timeout: Duration,
+        max_response_bytes: usize,
+    ) -> Result<Self, Error> {
+        Self::build(
+            connect_timeout,
+            max_response_bytes,
+            Some(Matcher::from_env()),
+        )
+    }
+
+    /// The default transport for `config`: its connect timeout, body limit and proxy choice.
+    pub(crate) fn for_config(config: &crate::ClientConfig) -> Result<Self, Error> {
+        if config.proxy_from_env {
+            Self::with_proxy_from_env(config.connect_timeout, config.max_response_bytes)
+        } else {
+            Self::new(config.connect_timeout, config.max_response_bytes)
+        }
+    }
+
+    fn build(
+        connect_timeout: Duration,
+        max_response_bytes: usize,
+        proxy: Option<Matcher>,
+    ) -> Result<Self, Error> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -83,7 +147,10 @@ impl HyperTransport {
             })?
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(ProxyConnector {
+                http,
+                proxy: proxy.map(Arc::new),
+            });
         let connector = TimeoutConnector {
             inner: https,
             timeout: connect_timeout,
@@ -181,10 +248,62 @@ impl fmt::Display for ConnectTimedOut {
 
 impl StdError for ConnectTimedOut {}
 
+/// The TCP connection: direct, or through an HTTP proxy with a `CONNECT` tunnel when the
+/// proxy matcher intercepts the destination.
+#[derive(Clone)]
+struct ProxyConnector {
+    http: HttpConnector,
+    proxy: Option<Arc<Matcher>>,
+}
+
+type Tcp = TokioIo<TcpStream>;
+
+impl tower_service::Service<Uri> for ProxyConnector {
+    type Response = Tcp;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Tcp, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.http.poll_ready(cx).map_err(BoxError::from)
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let http = self.http.clone();
+        let intercept = self.proxy.as_ref().and_then(|m| m.intercept(&dst));
+        Box::pin(async move {
+            let Some(intercept) = intercept else {
+                let mut http = http;
+                return http.call(dst).await.map_err(BoxError::from);
+            };
+            if intercept.uri().scheme_str() != Some("http") {
+                return Err(BoxError::from(UnsupportedProxy));
+            }
+            let mut tunnel = Tunnel::new(intercept.uri().clone(), http);
+            if let Some(auth) = intercept.basic_auth() {
+                tunnel = tunnel.with_auth(auth.clone());
+            }
+            std::future::poll_fn(|cx| tunnel.poll_ready(cx)).await?;
+            tunnel.call(dst).await.map_err(BoxError::from)
+        })
+    }
+}
+
+/// A proxy other than `http://` (the transport tunnels through plain HTTP proxies only).
+#[derive(Debug)]
+struct UnsupportedProxy;
+
+impl fmt::Display for UnsupportedProxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("only http:// proxies are supported")
+    }
+}
+
+impl StdError for UnsupportedProxy {}
+
 /// Wraps the HTTPS connector in `tokio::time::timeout`.
 #[derive(Clone)]
 struct TimeoutConnector {
-    inner: HttpsConnector<HttpConnector>,
+    inner: HttpsConnector<ProxyConnector>,
     timeout: Duration,
 }
 
@@ -193,7 +312,7 @@ type Connecting = Pin<
     Box<
         dyn Future<
                 Output = Result<
-                    <HttpsConnector<HttpConnector> as tower_service::Service<Uri>>::Response,
+                    <HttpsConnector<ProxyConnector> as tower_service::Service<Uri>>::Response,
                     BoxError,
                 >,
             > + Send,
@@ -201,7 +320,7 @@ type Connecting = Pin<
 >;
 
 impl tower_service::Service<Uri> for TimeoutConnector {
-    type Response = <HttpsConnector<HttpConnector> as tower_service::Service<Uri>>::Response;
+    type Response = <HttpsConnector<ProxyConnector> as tower_service::Service<Uri>>::Response;
     type Error = BoxError;
     type Future = Connecting;
 
