@@ -68,8 +68,7 @@ impl fmt::Debug for HyperTransport {
     }
 }
 
-/// Largest reply body [`HyperTransport::new`] accepts by default (64 MiB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+pub use uid2_http::DEFAULT_MAX_RESPONSE_BYTES;
 
 impl HyperTransport {
     /// A transport whose connections must be established within `connect_timeout`, accepting
