@@ -18,7 +18,7 @@ use std::time::Duration;
 use uid2::envelope::{
     CLIENT_VERSION, Credentials, EnvelopeError, Environment, HttpError, ResponseError,
 };
-use uid2::gigya::GigyaError;
+use uid2::gigya::{Credentials as GigyaCredentials, GigyaError};
 use uid2::operator::IdentityTokensError;
 use uid2::operator::identity_map_v3::BatchError;
 use uid2::operator::key_refresh::{KeyRefreshConfig, RefreshError, RefreshEvent};
@@ -673,6 +673,90 @@ impl ClientConfig {
     #[must_use]
     pub const fn with_max_response_bytes(mut self, max: usize) -> Self {
         self.max_response_bytes = max;
+        self
+    }
+}
+
+/// Where and how an adapter's `GigyaClient` sends; both adapters re-export it. `Debug` never
+/// shows the credentials' secrets.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct GigyaConfig {
+    /// The credentials (partner secret, user key, bearer, ...).
+    pub credentials: GigyaCredentials,
+    /// The data-center domain, for example `eu1.gigya.com` (default `us1.gigya.com`).
+    pub api_domain: String,
+    /// Sends to this host instead of `<namespace>.<api_domain>`.
+    pub host_override: Option<String>,
+    /// `https` (default) or, for the signing modes only, `http`.
+    pub scheme: uid2::gigya::Scheme,
+    /// Time allowed to open a connection (default 10 s). Used by the default transport.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request (default 30 s).
+    pub timeout: Duration,
+    /// The `User-Agent` of the default transport (default the core's Gigya SDK id).
+    pub user_agent: String,
+    /// Largest reply body accepted (default 64 MiB). Used by the default transport.
+    pub max_response_bytes: usize,
+}
+
+impl fmt::Debug for GigyaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GigyaConfig")
+            .field("credentials", &self.credentials)
+            .field("api_domain", &self.api_domain)
+            .field("host_override", &self.host_override)
+            .field("scheme", &self.scheme)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+impl GigyaConfig {
+    /// A configuration for `credentials` on the default data center, over HTTPS, with default
+    /// timeouts.
+    #[must_use]
+    pub fn new(credentials: GigyaCredentials) -> Self {
+        Self {
+            credentials,
+            api_domain: uid2::gigya::DEFAULT_API_DOMAIN.to_owned(),
+            host_override: None,
+            scheme: uid2::gigya::Scheme::Https,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: uid2::gigya::SDK_ID.to_owned(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// Sets the data-center domain.
+    #[must_use]
+    pub fn with_api_domain(mut self, api_domain: &str) -> Self {
+        api_domain.clone_into(&mut self.api_domain);
+        self
+    }
+
+    /// Sends every call to `host` instead of `<namespace>.<api_domain>`.
+    #[must_use]
+    pub fn with_host_override(mut self, host: &str) -> Self {
+        self.host_override = Some(host.to_owned());
+        self
+    }
+
+    /// Sets the connect timeout.
+    #[must_use]
+    pub const fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the bound on a whole call (each attempt).
+    #[must_use]
+    pub const fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
         self
     }
 }

@@ -1,99 +1,16 @@
 //! The Gigya (SAP Customer Data Cloud) client: signed calls to any API method.
 
-use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 
-use uid2::envelope::CLIENT_VERSION;
-use uid2::gigya::{Credentials, DEFAULT_API_DOMAIN, Params, RequestBuilder, Response, Scheme};
+use uid2::gigya::{Params, RequestBuilder, Response};
 
 use crate::clock::{self, OsRandom};
-use crate::config::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 use crate::error::Error;
 use crate::operator::bounded;
-use crate::transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HyperTransport, Transport};
+use crate::transport::{Header, HyperTransport, Transport};
 
-/// Where and how a [`GigyaClient`] calls Gigya. `Debug` never shows the credentials' secrets.
-#[derive(Clone)]
-#[non_exhaustive]
-pub struct GigyaConfig {
-    /// How requests are authenticated (partner secret, user key, ...).
-    pub credentials: Credentials,
-    /// The data center's API domain, e.g. `us1.gigya.com` (default), `eu1.gigya.com`.
-    pub api_domain: String,
-    /// Sends to this exact host instead of `<namespace>.<api_domain>`.
-    pub host_override: Option<String>,
-    /// HTTPS (default), or HTTP for the signing modes only.
-    pub scheme: Scheme,
-    /// Bound on establishing a connection. Default 10 s.
-    pub connect_timeout: Duration,
-    /// Bound on a whole call (each attempt). Default 30 s.
-    pub timeout: Duration,
-    /// The `User-Agent` header.
-    pub user_agent: String,
-    /// Largest reply body accepted. Default 64 MiB.
-    pub max_response_bytes: usize,
-}
-
-impl GigyaConfig {
-    /// A configuration with `credentials` on the default data center (`us1.gigya.com`).
-    #[must_use]
-    pub fn new(credentials: Credentials) -> Self {
-        Self {
-            credentials,
-            api_domain: DEFAULT_API_DOMAIN.to_owned(),
-            host_override: None,
-            scheme: Scheme::Https,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-            user_agent: CLIENT_VERSION.to_owned(),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-        }
-    }
-
-    /// Sets the data center's API domain.
-    #[must_use]
-    pub fn with_api_domain(mut self, api_domain: &str) -> Self {
-        api_domain.clone_into(&mut self.api_domain);
-        self
-    }
-
-    /// Sends every call to `host` instead of `<namespace>.<api_domain>`.
-    #[must_use]
-    pub fn with_host_override(mut self, host: &str) -> Self {
-        self.host_override = Some(host.to_owned());
-        self
-    }
-
-    /// Sets the connect timeout.
-    #[must_use]
-    pub const fn with_connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Sets the bound on a whole call.
-    #[must_use]
-    pub const fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-}
-
-impl fmt::Debug for GigyaConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GigyaConfig")
-            .field("credentials", &self.credentials)
-            .field("api_domain", &self.api_domain)
-            .field("host_override", &self.host_override)
-            .field("scheme", &self.scheme)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("user_agent", &self.user_agent)
-            .finish_non_exhaustive()
-    }
-}
+pub use uid2_http::GigyaConfig;
 
 #[derive(Debug)]
 struct Inner<T> {
