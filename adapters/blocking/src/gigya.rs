@@ -57,7 +57,7 @@ impl GigyaClient {
             config.connect_timeout,
             &config.user_agent,
             config.max_response_bytes,
-            false,
+            config.proxy_from_env,
         );
         Ok(Self::with_transport(config, transport))
     }

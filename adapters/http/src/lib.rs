@@ -698,6 +698,9 @@ pub struct GigyaConfig {
     pub user_agent: String,
     /// Largest reply body accepted (default 64 MiB). Used by the default transport.
     pub max_response_bytes: usize,
+    /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
+    pub proxy_from_env: bool,
 }
 
 impl fmt::Debug for GigyaConfig {
@@ -711,6 +714,7 @@ impl fmt::Debug for GigyaConfig {
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("proxy_from_env", &self.proxy_from_env)
             .finish()
     }
 }
@@ -729,6 +733,7 @@ impl GigyaConfig {
             timeout: DEFAULT_TIMEOUT,
             user_agent: uid2::gigya::SDK_ID.to_owned(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            proxy_from_env: false,
         }
     }
 
@@ -757,6 +762,13 @@ impl GigyaConfig {
     #[must_use]
     pub const fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Honours the proxy environment variables in the default transport.
+    #[must_use]
+    pub const fn with_proxy_from_env(mut self, yes: bool) -> Self {
+        self.proxy_from_env = yes;
         self
     }
 }

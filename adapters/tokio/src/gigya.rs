@@ -44,7 +44,11 @@ impl GigyaClient<HyperTransport> {
     /// # Errors
     /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
     pub fn new(config: GigyaConfig) -> Result<Self, Error> {
-        let transport = HyperTransport::new(config.connect_timeout, config.max_response_bytes)?;
+        let transport = if config.proxy_from_env {
+            HyperTransport::with_proxy_from_env(config.connect_timeout, config.max_response_bytes)?
+        } else {
+            HyperTransport::new(config.connect_timeout, config.max_response_bytes)?
+        };
         Ok(Self::with_transport(config, transport))
     }
 }
