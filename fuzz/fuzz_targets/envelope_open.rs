@@ -45,16 +45,20 @@ fuzz_target!(|input: Input| {
         BodyEncoding::Text
     };
 
-    // A client request, so that there is a nonce to answer.
+    // A client request, so that there is a nonce to answer. The same random bytes seal the
+    // same request, and so give a second pending reply for the same nonce.
+    let seal = |out: &mut [u8]| {
+        seal_request(
+            &client,
+            now,
+            &mut ReplayRandom::new(&input.random),
+            br#"{"email_hash":"x"}"#,
+            encoding,
+            out,
+        )
+    };
     let mut sealed = vec![0u8; 256];
-    let Ok((len, pending)) = seal_request(
-        &client,
-        now,
-        &mut ReplayRandom::new(&input.random),
-        br#"{"email_hash":"x"}"#,
-        encoding,
-        &mut sealed,
-    ) else {
+    let Ok((len, pending)) = seal(&mut sealed) else {
         return;
     };
     sealed.truncate(len);
@@ -80,14 +84,7 @@ fuzz_target!(|input: Input| {
     ) else {
         return;
     };
-    let Ok((_, pending)) = seal_request(
-        &client,
-        now,
-        &mut ReplayRandom::new(&input.random),
-        br#"{"email_hash":"x"}"#,
-        encoding,
-        &mut sealed,
-    ) else {
+    let Ok((_, pending)) = seal(&mut sealed) else {
         return;
     };
     let reply_type = if opened.encoding() == BodyEncoding::Binary {

@@ -165,8 +165,12 @@ impl TokenGenerateRequest {
         let mut out = Zeroizing::new(vec![0u8; capacity]);
         let len = serde_json_core::to_slice(&payload, &mut out).unwrap_or(0);
         out.truncate(len);
-        // The serializer writes valid UTF-8 (escapes and the input's own characters).
-        let json = String::from_utf8(core::mem::take(&mut *out)).unwrap_or_default();
+        // The serializer writes valid UTF-8 (escapes and the input's own characters); were it
+        // not so, the bytes are wiped, not dropped as they are.
+        let json = String::from_utf8(core::mem::take(&mut *out)).unwrap_or_else(|e| {
+            Zeroizing::new(e.into_bytes());
+            String::new()
+        });
         Zeroizing::new(json)
     }
 

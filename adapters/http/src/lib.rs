@@ -542,7 +542,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 /// Build one with [`ClientConfig::new`] (any base URL, for example a private operator) or
 /// [`ClientConfig::for_environment`], then adjust it with the `with_*` methods or the public
 /// fields. `Debug` never shows the API key or the client secret.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
     /// The operator's base URL, such as `https://prod.uidapi.com` (no `/v2`; one trailing `/`
@@ -567,22 +567,6 @@ pub struct ClientConfig {
     pub key_refresh: KeyRefreshConfig,
     /// Retries and parallelism of the bulk identity-map helper (`IdentityMapV3Client::map_bulk`).
     pub retry: RetryConfig,
-}
-
-impl fmt::Debug for ClientConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("base_url", &self.base_url)
-            .field("credentials", &self.credentials)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("user_agent", &self.user_agent)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("proxy_from_env", &self.proxy_from_env)
-            .field("key_refresh", &self.key_refresh)
-            .field("retry", &self.retry)
-            .finish()
-    }
 }
 
 impl ClientConfig {
@@ -679,7 +663,7 @@ impl ClientConfig {
 
 /// Where and how an adapter's `GigyaClient` sends; both adapters re-export it. `Debug` never
 /// shows the credentials' secrets.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GigyaConfig {
     /// The credentials (partner secret, user key, bearer, ...).
@@ -701,22 +685,6 @@ pub struct GigyaConfig {
     /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
     /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
     pub proxy_from_env: bool,
-}
-
-impl fmt::Debug for GigyaConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GigyaConfig")
-            .field("credentials", &self.credentials)
-            .field("api_domain", &self.api_domain)
-            .field("host_override", &self.host_override)
-            .field("scheme", &self.scheme)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("user_agent", &self.user_agent)
-            .field("max_response_bytes", &self.max_response_bytes)
-            .field("proxy_from_env", &self.proxy_from_env)
-            .finish()
-    }
 }
 
 impl GigyaConfig {

@@ -267,11 +267,10 @@ impl tower_service::Service<Uri> for ProxyConnector {
     }
 
     fn call(&mut self, dst: Uri) -> Self::Future {
-        let http = self.http.clone();
+        let mut http = self.http.clone();
         let intercept = self.proxy.as_ref().and_then(|m| m.intercept(&dst));
         Box::pin(async move {
             let Some(intercept) = intercept else {
-                let mut http = http;
                 return http.call(dst).await.map_err(BoxError::from);
             };
             if intercept.uri().scheme_str() != Some("http") {

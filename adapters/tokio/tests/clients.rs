@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use support::gigya_mock::GigyaMock;
+use support::{config, operator};
 use tokio::time::Instant;
 use uid2::envelope::{OperatorStatus, ResponseError};
 use uid2::gigya::{Credentials as GigyaCredentials, GigyaSecret, Params};
@@ -28,7 +29,7 @@ use uid2::operator::key_refresh::KeyRefreshConfig;
 use uid2::operator::optout_status::OptoutStatusRequest;
 use uid2::token::DecryptStatus;
 use uid2::{DecryptError, Timestamp};
-use uid2_local_operator::{Fault, LocalOperator, LocalOperatorConfig};
+use uid2_local_operator::{Fault, LocalOperator};
 use uid2_tokio::{
     BidstreamClient, ClientConfig, CoreError, Error, GigyaClient, GigyaConfig, Header,
     HttpResponse, HyperTransport, IdentityMapClient, IdentityMapV3Client, OptOutStatusClient,
@@ -41,19 +42,6 @@ const BOUND: Duration = Duration::from_secs(60);
 const OPTOUT_EMAIL: &str = "optout@example.com";
 /// A domain of the local operator's default site.
 const SITE_DOMAIN: &str = "example.com";
-
-async fn operator() -> LocalOperator {
-    LocalOperator::start(LocalOperatorConfig::default())
-        .await
-        .unwrap()
-}
-
-fn config(op: &LocalOperator) -> ClientConfig {
-    ClientConfig::new(&op.base_url(), op.api_key(), op.client_secret())
-        .unwrap()
-        .with_timeout(Duration::from_secs(5))
-        .with_connect_timeout(Duration::from_secs(2))
-}
 
 async fn bounded<F: Future>(f: F) -> F::Output {
     tokio::time::timeout(BOUND, f)

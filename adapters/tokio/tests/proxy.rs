@@ -10,14 +10,16 @@
     reason = "test code: a panic is a test failure"
 )]
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use support::{config, operator};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use uid2::operator::TokenGenerateRequest;
-use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
-use uid2_tokio::{ClientConfig, Error, HyperTransport, PublisherClient, TransportErrorKind};
+use uid2_tokio::{Error, HyperTransport, PublisherClient, TransportErrorKind};
 
 const BOUND: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -94,19 +96,6 @@ async fn serve(mut client: TcpStream, answer: Answer, seen: Arc<Mutex<Vec<String
             }
         }
     }
-}
-
-async fn operator() -> LocalOperator {
-    LocalOperator::start(LocalOperatorConfig::default())
-        .await
-        .unwrap()
-}
-
-fn config(op: &LocalOperator) -> ClientConfig {
-    ClientConfig::new(&op.base_url(), op.api_key(), op.client_secret())
-        .unwrap()
-        .with_timeout(Duration::from_secs(5))
-        .with_connect_timeout(CONNECT_TIMEOUT)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

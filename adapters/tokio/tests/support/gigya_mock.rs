@@ -6,6 +6,7 @@
     dead_code,
     unreachable_pub,
     clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
     clippy::std_instead_of_core,
     clippy::std_instead_of_alloc,
     reason = "test support code: a panic is a test failure"
