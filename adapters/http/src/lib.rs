@@ -893,11 +893,14 @@ mod config_tests {
     #[test]
     fn debug_shows_no_credentials() {
         let secret = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
-        let config = ClientConfig::new("https://operator.example", "UID2-C-L-123-key", secret)
-            .unwrap();
+        let config =
+            ClientConfig::new("https://operator.example", "UID2-C-L-123-key", secret).unwrap();
         let text = format!("{config:?}");
         assert!(text.contains("operator.example"), "{text}");
-        assert!(!text.contains("UID2-C-L-123-key") && !text.contains(secret), "{text}");
+        assert!(
+            !text.contains("UID2-C-L-123-key") && !text.contains(secret),
+            "{text}"
+        );
         let gigya_secret = uid2::gigya::GigyaSecret::from_base64("c2VjcmV0").unwrap();
         let gigya = GigyaConfig::new(GigyaCredentials::partner_secret("3_key", gigya_secret));
         let text = format!("{gigya:?}");
