@@ -65,6 +65,18 @@ fn is_valid_host(host: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-'))
 }
 
+/// A port as written in a URL: 1 to 5 ASCII digits, no sign, no leading zero (so `:+80` and
+/// `:0443` are refused rather than read as 80 and 443), at most 65535.
+fn parse_port(text: &str) -> Result<u16, GigyaError> {
+    let digits_only =
+        !text.is_empty() && text.len() <= 5 && text.bytes().all(|b| b.is_ascii_digit());
+    let leading_zero = text.len() > 1 && text.starts_with('0');
+    if !digits_only || leading_zero {
+        return Err(GigyaError::InvalidUrl);
+    }
+    text.parse::<u16>().map_err(|_| GigyaError::InvalidUrl)
+}
+
 /// Splits an API method into its namespace and path.
 ///
 /// One leading `/` is dropped. A method without a `.` belongs to `socialize`
@@ -154,10 +166,13 @@ impl Endpoint {
 
     /// Parses an absolute `http` or `https` URL without query or fragment, such as
     /// `HTTP://Photos.Example.NET:8080/photos`. Used to compute base strings for arbitrary URLs.
+    /// A URL without a path keeps an empty path (`http://photos.example.net` enters the base
+    /// string as `http%3A%2F%2Fphotos.example.net`, as in the official SDKs).
     ///
     /// # Errors
     /// [`GigyaError::InvalidUrl`] when the scheme is not http(s), the host is empty or invalid,
-    /// the port is not a number from 0 to 65535, or the URL has user info, a query or a fragment.
+    /// the port is not written as plain decimal digits without a leading zero (from 0 to 65535),
+    /// or the URL has user info, a query or a fragment.
     pub fn parse(url: &str) -> Result<Self, GigyaError> {
         let (scheme, rest) = url.split_once("://").ok_or(GigyaError::InvalidUrl)?;
         let scheme = if scheme.eq_ignore_ascii_case("https") {
@@ -170,15 +185,14 @@ impl Endpoint {
         if rest.contains(['?', '#']) {
             return Err(GigyaError::InvalidUrl);
         }
+        // A URL without a path keeps the empty path: the official SDKs sign
+        // `http://photos.example.net`, not `http://photos.example.net/`.
         let (authority, path) = match rest.find('/') {
             Some(i) => rest.split_at(i),
-            None => (rest, "/"),
+            None => (rest, ""),
         };
         let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) => (
-                host,
-                Some(port.parse::<u16>().map_err(|_| GigyaError::InvalidUrl)?),
-            ),
+            Some((host, port)) => (host, Some(parse_port(port)?)),
             None => (authority, None),
         };
         if !is_valid_host(host) {
@@ -210,7 +224,7 @@ impl Endpoint {
         self.port
     }
 
-    /// The path, starting with `/`.
+    /// The path: starts with `/`, or is empty for a parsed URL that has none.
     #[must_use]
     pub fn path(&self) -> &str {
         &self.path
@@ -303,5 +317,37 @@ mod tests {
         assert!(Endpoint::parse("http://x:99999/y").is_err());
         assert!(Endpoint::parse("http://u@x/y").is_err());
         assert!(Endpoint::parse("http://x/y?q=1").is_err());
+    }
+
+    #[test]
+    fn url_without_path_keeps_the_empty_path() {
+        let e = Endpoint::parse("http://photos.example.net").unwrap();
+        assert_eq!(e.path(), "");
+        assert_eq!(e.normalized_url(), "http://photos.example.net");
+        let e = Endpoint::parse("HTTPS://Example.COM:443").unwrap();
+        assert_eq!(e.normalized_url(), "https://example.com");
+        assert_eq!(e.url(), "https://Example.COM:443");
+        let e = Endpoint::parse("http://example.com:8080").unwrap();
+        assert_eq!(e.normalized_url(), "http://example.com:8080");
+    }
+
+    #[test]
+    fn ports_are_plain_digits() {
+        for bad in [
+            ":+80", ":0443", ":", ":-1", ": 80", ":80 ", ":123456", ":0x50", ":65536",
+        ] {
+            let url = format!("http://example.com{bad}/p");
+            assert_eq!(Endpoint::parse(&url), Err(GigyaError::InvalidUrl), "{url}");
+        }
+        assert_eq!(
+            Endpoint::parse("http://example.com:0/p").unwrap().port(),
+            Some(0)
+        );
+        assert_eq!(
+            Endpoint::parse("http://example.com:65535/p")
+                .unwrap()
+                .port(),
+            Some(65535)
+        );
     }
 }

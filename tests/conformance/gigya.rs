@@ -102,6 +102,7 @@ fn compare(case: &Value, key: &str, actual: Value) -> Result<(), String> {
 fn error_class(e: &GigyaError) -> &'static str {
     match e {
         GigyaError::InvalidResponse => "INVALID_RESPONSE",
+        GigyaError::InvalidUrl => "INVALID_URL",
         GigyaError::MalformedJwt => "MALFORMED",
         GigyaError::UnsupportedAlgorithm => "UNSUPPORTED_ALGORITHM",
         GigyaError::UnknownKeyId => "UNKNOWN_KID",
@@ -145,7 +146,15 @@ fn sign_request(case: &Value) -> Result<(), String> {
 }
 
 fn base_string_case(case: &Value) -> Result<(), String> {
-    let endpoint = Endpoint::parse(text(case, "url")?).map_err(|e| e.to_string())?;
+    let endpoint = match (
+        Endpoint::parse(text(case, "url")?),
+        case["expected"].get("error"),
+    ) {
+        (Ok(_), Some(want)) => return Err(format!("expected error {want}, the url parsed")),
+        (Err(e), Some(_)) => return compare(case, "error", json!(error_class(&e))),
+        (Err(e), None) => return Err(e.to_string()),
+        (Ok(endpoint), None) => endpoint,
+    };
     let base = base_string(text(case, "http_method")?, &endpoint, &params(case)?);
     compare(case, "normalized_url", json!(endpoint.normalized_url()))?;
     compare(case, "base_string", json!(base))?;
