@@ -11,6 +11,7 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::indexing_slicing,
     reason = "a developer tool run by hand and in CI; a panic is a visible failure"
 )]
 

@@ -154,16 +154,20 @@ pub(crate) mod gcm {
     #[cfg(feature = "aws-lc")]
     pub(crate) type TokenCipher = aws::AwsLcGcm;
 
-    /// A prepared token cipher for `key`.
+    /// A prepared token cipher for `key` (never fails with the pure-Rust AES-GCM).
     #[cfg(not(feature = "aws-lc"))]
-    pub(crate) fn token_cipher(key: &[u8; 32]) -> TokenCipher {
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "the same signature as the aws-lc build, whose key setup can fail"
+    )]
+    pub(crate) fn token_cipher(key: &[u8; 32]) -> Option<TokenCipher> {
         use aes_gcm::aead::KeyInit as _;
-        Aes256Gcm::new(key.into())
+        Some(Aes256Gcm::new(key.into()))
     }
 
-    /// A prepared token cipher for `key`.
+    /// A prepared token cipher for `key`, or `None` when the crypto library cannot set it up.
     #[cfg(feature = "aws-lc")]
-    pub(crate) fn token_cipher(key: &[u8; 32]) -> TokenCipher {
+    pub(crate) fn token_cipher(key: &[u8; 32]) -> Option<TokenCipher> {
         aws::AwsLcGcm::new(key)
     }
 
@@ -184,12 +188,11 @@ pub(crate) mod gcm {
         pub(crate) struct AwsLcGcm(Arc<LessSafeKey>);
 
         impl AwsLcGcm {
-            pub(crate) fn new(key: &[u8; 32]) -> Self {
-                // A 32-byte key always suits AES_256_GCM; AWS-LC fails only when it cannot
-                // allocate, and then the process has no memory left to go on with.
-                #[allow(clippy::expect_used, reason = "fails only on allocation failure")]
-                let key = UnboundKey::new(&AES_256_GCM, key).expect("AES-256-GCM key setup");
-                Self(Arc::new(LessSafeKey::new(key)))
+            /// `None` when AWS-LC cannot set the key up (a 32-byte key always suits
+            /// AES_256_GCM, so only when it cannot allocate).
+            pub(crate) fn new(key: &[u8; 32]) -> Option<Self> {
+                let key = UnboundKey::new(&AES_256_GCM, key).ok()?;
+                Some(Self(Arc::new(LessSafeKey::new(key))))
             }
         }
 

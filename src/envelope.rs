@@ -31,22 +31,25 @@
 //!
 //! ```
 //! use uid2::envelope::{seal_request, sealed_base64_len, BodyEncoding, ClientSecret};
-//! use uid2::random::ReplayRandom;
+//! use uid2::random::OsRandom; // the `getrandom` feature
 //! use uid2::Timestamp;
 //!
 //! let secret = ClientSecret::from_base64("ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=")?;
 //! let now = Timestamp::from_millis(1_667_885_597_644);
-//! // A real caller passes an OS-backed random source; this one replays IV then nonce.
-//! let random = [
-//!     0xcc, 0x3c, 0xca, 0xca, 0x98, 0x89, 0xea, 0xb3, 0x80, 0x0e, 0x78, 0x7e, // IV
-//!     0x31, 0x2f, 0xe5, 0xaa, 0x08, 0xb2, 0xa0, 0x49, // nonce
-//! ];
+//! let mut rng = OsRandom; // a fresh IV and nonce for every request
+//! # // This example pins the IV and nonce so that its output can be compared byte for byte.
+//! # let random = [
+//! #     0xcc, 0x3c, 0xca, 0xca, 0x98, 0x89, 0xea, 0xb3, 0x80, 0x0e, 0x78, 0x7e, // IV
+//! #     0x31, 0x2f, 0xe5, 0xaa, 0x08, 0xb2, 0xa0, 0x49, // nonce
+//! # ];
+//! # let _ = rng;
+//! # let mut rng = uid2::random::ReplayRandom::new(&random);
 //! let payload = br#"{"email":"test@example.com"}"#;
 //!
 //! let mut body = [0u8; 128];
 //! assert!(body.len() >= sealed_base64_len(payload.len()).unwrap());
 //! let (len, pending) = seal_request(
-//!     &secret, now, &mut ReplayRandom::new(&random), payload, BodyEncoding::Text, &mut body,
+//!     &secret, now, &mut rng, payload, BodyEncoding::Text, &mut body,
 //! )?;
 //! assert_eq!(
 //!     &body[..len],

@@ -46,14 +46,47 @@ impl<R: rand_core::TryCryptoRng> SecureRandom for RandCore<R> {
     }
 }
 
+/// The operating system's random generator (through `getrandom`) as a [`SecureRandom`]: the
+/// source to pass wherever the core asks for one in production.
+///
+/// The core never reaches for it on its own; it is a value the caller passes, like any other
+/// source. Needs the `getrandom` feature (a target `getrandom` supports).
+///
+/// ```
+/// use uid2::random::{OsRandom, SecureRandom as _};
+///
+/// let mut iv = [0u8; 12];
+/// OsRandom.fill(&mut iv)?;
+/// # Ok::<(), uid2::RandomError>(())
+/// ```
+#[cfg(feature = "getrandom")]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsRandom;
+
+#[cfg(feature = "getrandom")]
+impl SecureRandom for OsRandom {
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the caller chose OS entropy by passing this value; the core takes randomness as a parameter"
+    )]
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError> {
+        getrandom::fill(dest).map_err(|_| RandomError)
+    }
+}
+
 /// A [`SecureRandom`] that replays fixed bytes, for tests and conformance vectors.
 ///
-/// It fails with [`RandomError`] once the bytes run out. Never use it for real traffic.
+/// **Insecure by design**: it repeats the same IVs and nonces, so anything sealed with it can
+/// be read and forged. It exists only with the `test-tokens` feature, for reproducing vectors
+/// and tests; production code passes [`OsRandom`] or another OS-backed source. It fails with
+/// [`RandomError`] once the bytes run out.
+#[cfg(any(test, feature = "test-tokens"))]
 #[derive(Debug, Clone)]
 pub struct ReplayRandom<'a> {
     bytes: &'a [u8],
 }
 
+#[cfg(any(test, feature = "test-tokens"))]
 impl<'a> ReplayRandom<'a> {
     /// A source that yields `bytes` in order, then fails.
     #[must_use]
@@ -68,6 +101,7 @@ impl<'a> ReplayRandom<'a> {
     }
 }
 
+#[cfg(any(test, feature = "test-tokens"))]
 impl SecureRandom for ReplayRandom<'_> {
     fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomError> {
         let (head, tail) = self.bytes.split_at_checked(dest.len()).ok_or(RandomError)?;

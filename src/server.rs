@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use uid2::envelope::{seal_request, BodyEncoding, ClientSecret};
-//! use uid2::random::ReplayRandom;
+//! use uid2::random::OsRandom; // the `getrandom` feature
 //! use uid2::server::open_request;
 //! use uid2::{Secret, Timestamp};
 //!
@@ -30,7 +30,7 @@
 //! // The client seals a request...
 //! let mut body = [0u8; 128];
 //! let (len, pending) = seal_request(
-//!     &ClientSecret::from_base64(SECRET)?, now, &mut ReplayRandom::new(&[1; 20]),
+//!     &ClientSecret::from_base64(SECRET)?, now, &mut OsRandom,
 //!     br#"{"email_hash":"x"}"#, BodyEncoding::Text, &mut body,
 //! )?;
 //!
@@ -40,7 +40,7 @@
 //! request.check_timestamp(now)?;
 //! assert_eq!(request.payload(), br#"{"email_hash":"x"}"#);
 //! let mut reply = request.seal_response(
-//!     &server_secret, now, br#"{"status":"optout"}"#, &mut ReplayRandom::new(&[2; 12]),
+//!     &server_secret, now, br#"{"status":"optout"}"#, &mut OsRandom,
 //! )?;
 //!
 //! // ...and the client opens the reply.

@@ -39,6 +39,7 @@ fn key(id: i64, keyset: i64, fill: u8) -> Key {
         },
         Secret::new([fill; 32]),
     )
+    .unwrap()
 }
 
 fn keys(scope: IdentityScope) -> KeySet {

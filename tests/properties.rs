@@ -35,6 +35,7 @@ fn key(id: i64, keyset: i64, fill: u8, now: Timestamp) -> Key {
         },
         Secret::new([fill; 32]),
     )
+    .unwrap()
 }
 
 fn keys(scope: IdentityScope, now: Timestamp) -> KeySet {

@@ -72,7 +72,8 @@ fn key_material_is_redacted() {
             expires: Timestamp::UNIX_EPOCH,
         },
         own.clone(),
-    );
+    )
+    .unwrap();
     let mut builder = KeySetBuilder::new(KeySetConfig::default());
     builder.key(built.clone()).unwrap();
     let secrets = [secret, own.expose().to_vec()];

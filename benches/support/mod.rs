@@ -33,6 +33,7 @@ pub fn key(id: i64, keyset: i64, secret: &str) -> Key {
         },
         Secret::from_base64(secret).unwrap(),
     )
+    .unwrap()
 }
 
 pub fn keys() -> KeySet {

@@ -22,7 +22,7 @@ pub fn key(id: i64, keyset: i64, site_id: Option<i64>, fill: u8) -> Key {
             expires: NOW.saturating_add_millis(400 * DAY),
         },
         Secret::new([fill; 32]),
-    )
+    ).unwrap()
 }
 
 /// Master key 164 (keyset 1), default-keyset key 165 (keyset 2) and site key 166 (site 77);

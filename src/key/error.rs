@@ -36,6 +36,12 @@ pub enum KeySetError {
     TooManyKeys,
     /// More sites than a fixed-capacity key set holds (build without `alloc`).
     TooManySites,
+    /// The crypto library could not prepare the cipher of a key (with the `aws-lc` feature,
+    /// when AWS-LC cannot allocate). The document itself may be fine; retry later.
+    CipherSetup {
+        /// The key's id.
+        key_id: i64,
+    },
 }
 
 impl fmt::Display for KeySetError {
@@ -71,6 +77,12 @@ impl fmt::Display for KeySetError {
             }
             Self::TooManyKeys => f.write_str("key set has more keys than this build can hold"),
             Self::TooManySites => f.write_str("key set has more sites than this build can hold"),
+            Self::CipherSetup { key_id } => {
+                write!(
+                    f,
+                    "the crypto library could not prepare the cipher of key {key_id}"
+                )
+            }
         }
     }
 }

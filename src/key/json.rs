@@ -335,7 +335,7 @@ fn build(body: Body) -> Result<KeySet, KeySetError> {
                     index: Some(i),
                 }
             })?;
-        builder.key(Key::new(params, secret))?;
+        builder.key(Key::new(params, secret)?)?;
     }
 
     for (i, raw) in optional(body.site_data, "site_data", None)?

@@ -2,9 +2,10 @@
 
 use core::fmt;
 
+#[cfg(any(feature = "legacy-v2", feature = "test-tokens"))]
 use aes::cipher::KeyInit as _;
 
-use crate::{Secret, Timestamp};
+use crate::{KeySetError, Secret, Timestamp};
 
 /// An AES-256 key from a key set, with its cipher state prepared at load time.
 ///
@@ -20,6 +21,8 @@ pub struct Key {
     expires: Timestamp,
     secret: Secret<32>,
     pub(crate) gcm: crate::codec::gcm::TokenCipher,
+    /// The AES-256 schedule of v2 tokens (CBC), only in builds that read or build them.
+    #[cfg(any(feature = "legacy-v2", feature = "test-tokens"))]
     pub(crate) block: aes::Aes256,
 }
 
@@ -42,12 +45,18 @@ pub struct KeyParams {
 
 impl Key {
     /// A key from its parameters and 32-byte secret; expands the AES schedules.
-    #[must_use]
-    pub fn new(params: KeyParams, secret: Secret<32>) -> Self {
+    ///
+    /// # Errors
+    /// [`KeySetError::CipherSetup`] when the crypto library cannot prepare the key's cipher
+    /// (with the `aws-lc` feature, when AWS-LC cannot allocate; never with the pure-Rust
+    /// AES-GCM).
+    pub fn new(params: KeyParams, secret: Secret<32>) -> Result<Self, KeySetError> {
         let bytes = secret.expose();
-        let gcm = crate::codec::gcm::token_cipher(bytes);
+        let gcm = crate::codec::gcm::token_cipher(bytes)
+            .ok_or(KeySetError::CipherSetup { key_id: params.id })?;
+        #[cfg(any(feature = "legacy-v2", feature = "test-tokens"))]
         let block = aes::Aes256::new(bytes.into());
-        Self {
+        Ok(Self {
             id: params.id,
             keyset_id: params.keyset_id,
             site_id: params.site_id,
@@ -56,8 +65,9 @@ impl Key {
             expires: params.expires,
             secret,
             gcm,
+            #[cfg(any(feature = "legacy-v2", feature = "test-tokens"))]
             block,
-        }
+        })
     }
 
     /// Key id.

@@ -389,6 +389,7 @@ mod tests {
             },
             Secret::new([u8::try_from(id).unwrap(); 32]),
         )
+        .unwrap()
     }
 
     #[test]

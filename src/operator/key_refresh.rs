@@ -43,7 +43,7 @@
 //! ```
 //! use uid2::envelope::Credentials;
 //! use uid2::operator::key_refresh::{KeyEndpoint, KeyRefreshConfig, KeyRefresher};
-//! use uid2::random::ReplayRandom;
+//! use uid2::random::OsRandom; // the `getrandom` feature
 //! use uid2::Timestamp;
 //!
 //! let credentials = Credentials::from_strings("my-api-key", "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=")?;
@@ -51,7 +51,7 @@
 //! let mut refresher = KeyRefresher::new(KeyEndpoint::Bidstream, credentials, KeyRefreshConfig::default(), now);
 //! assert_eq!(refresher.poll_timeout(), Some(now)); // the first refresh is due at once
 //!
-//! let mut rng = ReplayRandom::new(&[7; 64]);
+//! let mut rng = OsRandom;
 //! let request = refresher.poll_transmit(now, &mut rng)?.expect("a refresh is due");
 //! assert_eq!(request.path(), "/v2/key/bidstream");
 //!

@@ -11,7 +11,7 @@
 //! ```
 //! use uid2::envelope::Credentials;
 //! use uid2::operator::TokenGenerateRequest;
-//! use uid2::random::ReplayRandom;
+//! use uid2::random::OsRandom; // the `getrandom` feature
 //! use uid2::Timestamp;
 //!
 //! let credentials = Credentials::from_strings(
@@ -25,7 +25,7 @@
 //! );
 //!
 //! let now = Timestamp::from_millis(1_667_885_597_644);
-//! let mut rng = ReplayRandom::new(&[7u8; 20]); // use an OS-backed source in real code
+//! let mut rng = OsRandom;
 //! let (sealed, pending) = request.seal(&credentials, now, &mut rng)?;
 //! let http = sealed.request();
 //! assert_eq!(http.path(), "/v2/token/generate");

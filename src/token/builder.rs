@@ -22,7 +22,7 @@ use crate::{IdentityScope, IdentityType, Key, SecureRandom, Timestamp};
 ///
 /// ```
 /// use uid2::key::{KeyParams, KeySetBuilder, KeySetConfig};
-/// use uid2::random::ReplayRandom;
+/// use uid2::random::OsRandom;
 /// use uid2::token::{ClientType, TokenBuilder, TokenVersion};
 /// use uid2::{Key, Secret, Timestamp};
 ///
@@ -31,11 +31,11 @@ use crate::{IdentityScope, IdentityType, Key, SecureRandom, Timestamp};
 ///     id, keyset_id: None, site_id: None,
 ///     created: now, activates: now, expires: now.saturating_add_millis(86_400_000),
 /// };
-/// let master = Key::new(params(1), Secret::new([1; 32]));
-/// let site = Key::new(params(2), Secret::new([2; 32]));
+/// let master = Key::new(params(1), Secret::new([1; 32]))?;
+/// let site = Key::new(params(2), Secret::new([2; 32]))?;
 /// let token = TokenBuilder::new(TokenVersion::V4, "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=", &master, &site, now)
 ///     .privacy_bits(0b10)
-///     .build(&mut ReplayRandom::new(&[7; 24]))?;
+///     .build(&mut OsRandom)?;
 ///
 /// let mut keys = KeySetBuilder::new(KeySetConfig::default());
 /// keys.key(master)?.key(site)?.site(9000, ["example.com"])?;

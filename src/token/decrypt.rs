@@ -1,6 +1,8 @@
 //! Advertising and sharing token decryption (v2, v3, v4), allocation-free.
 
+#[cfg(feature = "legacy-v2")]
 use aes::cipher::block_padding::Pkcs7;
+#[cfg(feature = "legacy-v2")]
 use aes::cipher::{BlockModeDecrypt as _, InnerIvInit as _};
 use base64::Engine as _;
 
@@ -13,6 +15,7 @@ use super::{
 use crate::codec::{Reader, b64};
 use crate::{IdentityScope, IdentityType, KeySet, Timestamp};
 
+#[cfg(feature = "legacy-v2")]
 const CBC_IV: usize = 16;
 
 /// Decrypts an advertising or sharing token with the key set loaded so far.
@@ -79,10 +82,14 @@ impl KeySet {
         };
         let mut scratch = [0u8; MAX_TOKEN_BYTES];
         match head {
+            #[cfg(feature = "legacy-v2")]
             [0x02, ..] => {
                 let len = decode_std(text, &mut scratch)?;
                 ctx.v2(scratch.get_mut(..len).ok_or(DecryptError::InvalidPayload)?)
             }
+            // v2 tokens (AES-CBC, no MAC) are malleable; only the `legacy-v2` feature reads them.
+            #[cfg(not(feature = "legacy-v2"))]
+            [0x02, ..] => Err(DecryptError::VersionNotSupported),
             [_, VERSION_V3, _] => {
                 let len = decode_std(text, &mut scratch)?;
                 ctx.v3_v4(
@@ -169,6 +176,7 @@ fn gcm_open<'a>(
 }
 
 /// Decrypts `iv ‖ ciphertext` (AES-256-CBC, PKCS#7) in place and returns the plaintext.
+#[cfg(feature = "legacy-v2")]
 fn cbc_open<'a>(cipher: &aes::Aes256, blob: &'a mut [u8]) -> Result<&'a mut [u8], DecryptError> {
     let (iv, ct) = blob
         .split_at_mut_checked(CBC_IV)
@@ -227,7 +235,7 @@ impl Check<'_> {
             self.keys
                 .key(key_id(site_key_id))
                 .ok_or(DecryptError::NotAuthorizedForKey {
-                    key_id: site_key_id,
+                    key_id: Some(site_key_id),
                 })?;
         let site_pt = gcm_open(&site_key.gcm, site_blob)?;
 
@@ -264,6 +272,9 @@ impl Check<'_> {
         Ok(token)
     }
 
+    /// A v2 token. Nothing read from its (unauthenticated) plaintext enters an error except
+    /// what the official statuses carry: the token information of policy failures.
+    #[cfg(feature = "legacy-v2")]
     fn v2(&self, t: &mut [u8]) -> Result<DecryptedToken, DecryptError> {
         let mut r = Reader::new(t.get(1..5).ok_or(DecryptError::InvalidPayload)?);
         let master_id = r.i32().ok_or(DecryptError::InvalidPayload)?;
@@ -285,12 +296,10 @@ impl Check<'_> {
         if identity_blob.len() < CBC_IV {
             return Err(DecryptError::InvalidPayload);
         }
-        let site_key =
-            self.keys
-                .key(key_id(site_key_id))
-                .ok_or(DecryptError::NotAuthorizedForKey {
-                    key_id: site_key_id,
-                })?;
+        let site_key = self
+            .keys
+            .key(key_id(site_key_id))
+            .ok_or(DecryptError::NotAuthorizedForKey { key_id: None })?;
         let identity = cbc_open(&site_key.block, identity_blob)?;
 
         let mut r = Reader::new(identity);
@@ -358,6 +367,7 @@ impl Check<'_> {
 }
 
 /// UTF-8 text of `bytes`, with each invalid sequence replaced by U+FFFD.
+#[cfg(feature = "legacy-v2")]
 fn lossy_utf8<const N: usize>(bytes: &[u8]) -> Option<InlineText<N>> {
     if let Some(text) = InlineText::from_utf8(bytes) {
         return Some(text);

@@ -85,8 +85,10 @@ pub enum DecryptError {
     /// The key set has no key with the token's site key id: the token's publisher (or sharing
     /// sender) has not granted this client access.
     NotAuthorizedForKey {
-        /// The site key id named by the token.
-        key_id: i32,
+        /// The site key id named by the token; `None` for a v2 token, whose site key id is read
+        /// from unauthenticated ciphertext and is never reported (it would turn the error into
+        /// a decryption oracle).
+        key_id: Option<i32>,
     },
     /// The token expired before `now`.
     ExpiredToken(TokenInfo),
@@ -146,9 +148,12 @@ impl fmt::Display for DecryptError {
             Self::NotAuthorizedForMasterKey { key_id } => {
                 write!(f, "master key {key_id} is not in the key set")
             }
-            Self::NotAuthorizedForKey { key_id } => {
+            Self::NotAuthorizedForKey { key_id: Some(key_id) } => {
                 write!(f, "site key {key_id} is not in the key set; the token's site has not granted access")
             }
+            Self::NotAuthorizedForKey { key_id: None } => f.write_str(
+                "the token's site key is not in the key set; the token's site has not granted access",
+            ),
             Self::ExpiredToken(info) => write!(f, "token expired at {}", info.expiry),
             Self::InvalidTokenLifetime(_) => f.write_str(
                 "token lifetime exceeds the allowed maximum or it was generated too far in the future",

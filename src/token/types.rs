@@ -130,6 +130,7 @@ impl<const N: usize> InlineText<N> {
     }
 
     /// Text from bytes that are known to be UTF-8 (ASCII from base64, or validated).
+    #[cfg(feature = "legacy-v2")]
     pub(crate) fn from_utf8(bytes: &[u8]) -> Option<Self> {
         core::str::from_utf8(bytes).ok()?;
         let mut out = Self::new();
@@ -142,6 +143,7 @@ impl<const N: usize> InlineText<N> {
         &mut self.bytes
     }
 
+    #[cfg(any(feature = "legacy-v2", feature = "test-tokens"))]
     pub(crate) fn set_len(&mut self, len: usize) -> Option<()> {
         if len > N {
             return None;

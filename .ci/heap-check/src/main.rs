@@ -33,7 +33,7 @@ fn key(id: i64, keyset: i64, fill: u8) -> Key {
             expires: NOW.saturating_add_millis(86_400_000),
         },
         Secret::new([fill; 32]),
-    )
+    ).unwrap()
 }
 
 fn keys() -> Option<KeySet> {

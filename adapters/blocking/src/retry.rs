@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::config::RetryConfig;
 use crate::error::Error;
-use crate::random::OsRandom;
+use crate::random::random_u32;
 
 /// A flag that stops waiting retries early (set when another batch failed for good).
 #[derive(Debug, Default)]
@@ -45,14 +45,13 @@ pub(crate) fn with_retries<T>(
     cancel: &Cancel,
     mut attempt: impl FnMut() -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let mut rng = OsRandom;
     let mut done = 0u32;
     loop {
         let result = attempt();
         done = done.saturating_add(1);
         match result {
             Err(e) if e.is_retryable() && done < policy.max_attempts => {
-                if cancel.sleep(policy.backoff(done, rng.next_u32())) {
+                if cancel.sleep(policy.backoff(done, random_u32())) {
                     return Err(e);
                 }
             }

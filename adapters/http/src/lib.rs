@@ -796,6 +796,18 @@ impl RefreshStatus {
     }
 }
 
+/// A random `u32` from the operating system, for retry jitter (0 if the source fails: only the
+/// spread of retries depends on it).
+#[must_use]
+pub fn random_u32() -> u32 {
+    use uid2::SecureRandom as _;
+    let mut b = [0u8; 4];
+    match uid2::random::OsRandom.fill(&mut b) {
+        Ok(()) => u32::from_le_bytes(b),
+        Err(_) => 0,
+    }
+}
+
 /// How the bulk identity-map helper (`IdentityMapV3Client::map_bulk` in both adapters) retries
 /// a batch that failed with a retryable error (transport failure, timeout, HTTP 429 or 5xx:
 /// the adapters' `Error::is_retryable`), and how many batches it keeps in flight. Every retry

@@ -26,8 +26,8 @@ pub(crate) struct GeneratedKey {
 }
 
 impl GeneratedKey {
-    /// The core's key.
-    pub(crate) fn to_core(&self) -> Key {
+    /// The core's key, or `None` when the crypto library cannot prepare it.
+    pub(crate) fn to_core(&self) -> Option<Key> {
         Key::new(
             KeyParams {
                 id: self.id,
@@ -39,6 +39,7 @@ impl GeneratedKey {
             },
             Secret::new(self.secret),
         )
+        .ok()
     }
 
     /// The key object of a key-set document; `keyset_id` as given (`None` = omitted).

@@ -465,8 +465,12 @@ impl Operator {
         privacy_bits: u32,
     ) -> Result<String, ()> {
         let keyset = self.keyset_of_site(site_id).ok_or(())?;
-        let master = self.schedule.active(MASTER_KEYSET_ID, now).to_core();
-        let site = self.schedule.active(keyset, now).to_core();
+        let master = self
+            .schedule
+            .active(MASTER_KEYSET_ID, now)
+            .to_core()
+            .ok_or(())?;
+        let site = self.schedule.active(keyset, now).to_core().ok_or(())?;
         let identity_type = match kind {
             IdentityKind::Phone => IdentityType::Phone,
             _ => IdentityType::Email,

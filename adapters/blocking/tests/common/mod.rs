@@ -251,6 +251,7 @@ pub fn key(id: i64, keyset_id: Option<i64>, byte: u8) -> Key {
         },
         Secret::new([byte; 32]),
     )
+    .unwrap()
 }
 
 fn key_json(id: i64, keyset_id: Option<i64>, byte: u8) -> Value {
