@@ -9,7 +9,6 @@ use p256::elliptic_curve::sec1::ToSec1Point as _;
 use p256::pkcs8::DecodePublicKey as _;
 
 use super::ClientSideError;
-use crate::codec::b64;
 use crate::scope::IdentityScope;
 
 /// Standard base64 with canonical padding and no stray trailing bits.
@@ -112,7 +111,7 @@ impl ServerPublicKey {
         text.push_str("-X-");
         text.push(char::from(environment));
         text.push('-');
-        text.push_str(&b64::STANDARD.encode(spki_der(&key)));
+        text.push_str(&crate::codec::b64::STANDARD.encode(spki_der(&key)));
         Self {
             scope,
             environment,
