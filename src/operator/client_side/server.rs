@@ -81,7 +81,7 @@ impl fmt::Debug for ServerKeyPair {
 /// A `/v2/token/client-generate` body, read as JSON but not yet decrypted.
 ///
 /// `Debug` shows the subscription id, the app name and the timestamp.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ClientSideRequestBody {
     payload: Option<String>,
     iv: Option<String>,
@@ -178,6 +178,16 @@ impl ClientSideRequestBody {
             return Err(ClientSideRequestError::InvalidPayloadJson);
         }
         Ok(OpenedClientSideRequest { payload, key })
+    }
+}
+
+impl fmt::Debug for ClientSideRequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientSideRequestBody")
+            .field("subscription_id", &self.subscription_id)
+            .field("app_name", &self.app_name)
+            .field("timestamp", &self.timestamp)
+            .finish_non_exhaustive()
     }
 }
 
