@@ -12,7 +12,7 @@
 //! | describe the request | [`ClientSideTokenGenerateRequest`] (email, phone or their hashes; origin or app name) |
 //! | seal it | [`ClientSideTokenGenerateRequest::seal`] → [`ClientSideRequest`] + [`PendingClientSideTokenGenerate`] |
 //! | read the reply | [`PendingClientSideTokenGenerate::open`] → [`TokenResponse`](super::TokenResponse) |
-//! | operator side (feature `server`) | [`server`] |
+//! | operator side (feature `server`) | the `server` module |
 //!
 //! Refresh the identity it returns with `/v2/token/refresh` as any other
 //! ([`IdentityTokens::refresh_request`](super::IdentityTokens::refresh_request) with no API key).
