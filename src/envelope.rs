@@ -546,6 +546,17 @@ pub struct Header<'a> {
 }
 
 impl<'a> Header<'a> {
+    /// A header that carries no credential (for request descriptions built elsewhere in the
+    /// core).
+    #[cfg(feature = "cstg")]
+    pub(crate) const fn plain(name: &'static str, value: &'a str) -> Self {
+        Self {
+            name,
+            value,
+            sensitive: false,
+        }
+    }
+
     /// The header name.
     #[must_use]
     pub const fn name(&self) -> &'static str {

@@ -223,3 +223,60 @@ fn operator_credentials_and_messages_are_redacted() {
         }
     }
 }
+
+#[test]
+fn client_side_and_validate_messages_are_redacted() {
+    use uid2::operator::client_side::server::{ClientSideRequestBody, ServerKeyPair};
+    use uid2::operator::client_side::{
+        ClientSideCredentials, ClientSideError, ClientSideTokenGenerateRequest,
+    };
+    use uid2::operator::token_validate::TokenValidateRequest;
+    use uid2::random::ReplayRandom;
+
+    const TOKEN: &str = "A4AAAAsecretadvertisingtokentext";
+    let server_secret = [0x3c; 32];
+    let pair =
+        ServerKeyPair::from_secret_bytes(uid2::IdentityScope::Uid2, 'L', &server_secret).unwrap();
+    let hash = uid2::identity::hash_email(EMAIL).unwrap();
+    let dii = [EMAIL, PHONE, hash.as_str(), TOKEN];
+    let secrets = vec![server_secret.to_vec()];
+
+    let credentials = ClientSideCredentials::with_key("sub", pair.public_key().clone()).unwrap();
+    let request = ClientSideTokenGenerateRequest::from_email(EMAIL)
+        .unwrap()
+        .with_origin("https://example.com")
+        .unwrap();
+    let (http, pending) = request
+        .seal(
+            &credentials,
+            Timestamp::from_millis(1),
+            &mut ReplayRandom::new(&[9; 44]),
+        )
+        .unwrap();
+    let body = ClientSideRequestBody::parse(http.body()).unwrap();
+    let opened = body.open(&pair).unwrap();
+    let validate = TokenValidateRequest::from_email(TOKEN, EMAIL).unwrap();
+    let phone_request = ClientSideTokenGenerateRequest::from_phone(PHONE).unwrap();
+    for (what, text) in [
+        ("ServerKeyPair", format!("{pair:?}")),
+        (
+            "ClientSideTokenGenerateRequest",
+            format!("{request:?} {phone_request:?}"),
+        ),
+        ("ClientSideRequest", format!("{http:?}")),
+        ("PendingClientSideTokenGenerate", format!("{pending:?}")),
+        ("ClientSideRequestBody", format!("{body:?}")),
+        ("OpenedClientSideRequest", format!("{opened:?}")),
+        ("TokenValidateRequest", format!("{validate:?}")),
+        (
+            "ClientSideError",
+            format!(
+                "{} {}",
+                ClientSideError::InvalidOrigin,
+                ClientSideError::InvalidServerPublicKey { reason: "x" }
+            ),
+        ),
+    ] {
+        assert_clean(what, &text, &secrets, &dii);
+    }
+}

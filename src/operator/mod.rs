@@ -13,9 +13,13 @@
 //! | `POST /v2/identity/buckets` (deprecated) | [`salt_buckets`] | request: none; response: `alloc` |
 //! | `POST /v2/optout/status` | [`optout_status`] | `alloc` |
 //! | `POST /v2/key/bidstream`, `/v2/key/sharing` | [`key_refresh`] (state machine) | `alloc` |
+//! | `POST /v2/token/validate` | [`token_validate`] | `alloc` |
+//! | `POST /v2/token/client-generate` | `client_side` | `cstg` |
 
 #[cfg(feature = "alloc")]
 mod call;
+#[cfg(feature = "cstg")]
+pub mod client_side;
 #[cfg(feature = "alloc")]
 pub mod identity_map_v2;
 #[cfg(feature = "alloc")]
@@ -36,6 +40,8 @@ pub mod salt_buckets;
 pub mod token_generate;
 #[cfg(feature = "alloc")]
 pub mod token_refresh;
+#[cfg(feature = "alloc")]
+pub mod token_validate;
 
 #[cfg(feature = "alloc")]
 pub use call::{OperatorCall, PendingReply};

@@ -17,6 +17,7 @@
     reason = "test and bench code: a failed expectation panics; the core's no-panic and no_std lints do not apply"
 )]
 
+mod cstg;
 mod gigya;
 mod identity;
 mod operator;
@@ -66,6 +67,11 @@ const RUNNERS: &[Runner] = &[
         name: "key_refresh",
         applies: refresh::applies,
         run: refresh::run,
+    },
+    Runner {
+        name: "cstg",
+        applies: cstg::applies,
+        run: cstg::run,
     },
     Runner {
         name: "operator",

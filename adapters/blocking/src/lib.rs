@@ -12,7 +12,8 @@
 //!
 //! | role | client | operator endpoints |
 //! | --- | --- | --- |
-//! | publisher | [`PublisherClient`] | `/v2/token/generate`, `/v2/token/refresh` |
+//! | publisher | [`PublisherClient`] | `/v2/token/generate`, `/v2/token/refresh`, `/v2/token/validate` |
+//! | publisher without an API key (CTV, mobile back ends, edge) | [`CstgClient`] | `/v2/token/client-generate`, `/v2/token/refresh` |
 //! | advertiser, data provider | [`IdentityMapV3Client`] | `/v3/identity/map` |
 //! | advertiser (legacy) | [`IdentityMapClient`] | `/v2/identity/map`, `/v2/identity/buckets` |
 //! | opt-out monitoring | [`OptOutStatusClient`] | `/v2/optout/status` |
@@ -57,6 +58,7 @@
 
 mod clock;
 mod config;
+mod cstg;
 mod error;
 mod gigya;
 mod identity_map;
@@ -72,6 +74,7 @@ mod transport;
 pub use config::{
     ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, RetryConfig,
 };
+pub use cstg::CstgClient;
 pub use error::{CoreError, Error};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::IdentityMapClient;
@@ -86,6 +89,8 @@ pub use transport::{
 
 /// The core crate, re-exported so that its request, response and key types are at hand.
 pub use uid2;
+/// The configuration of a [`CstgClient`].
+pub use uid2_http::CstgConfig;
 
 /// The README's code, compiled as a doctest.
 #[cfg(doctest)]

@@ -1,5 +1,6 @@
 //! The publisher role: generate and refresh identities.
 
+use uid2::operator::token_validate::TokenValidateRequest;
 use uid2::operator::{IdentityTokens, TokenGenerateRequest, TokenResponse};
 
 use crate::clock;
@@ -63,5 +64,16 @@ impl PublisherClient {
             &mut reply.body,
             clock::now(),
         )?)
+    }
+
+    /// Asks the operator whether an advertising token was generated for an email or phone
+    /// number (`POST /v2/token/validate`, a troubleshooting endpoint; the documented test
+    /// identities are `validate@example.com` and `+12345678901`).
+    ///
+    /// # Errors
+    /// [`Error::Http`] with status 400 for a token the operator cannot read or one generated
+    /// for another site; otherwise as [`generate_token`](Self::generate_token).
+    pub fn validate_token(&self, request: &TokenValidateRequest) -> Result<bool, Error> {
+        self.operator.call(request)
     }
 }

@@ -10,6 +10,9 @@
     reason = "a std-only crate: std paths are the natural ones"
 )]
 
+mod cstg;
+pub use cstg::CstgConfig;
+
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;

@@ -12,6 +12,8 @@ pub const DEFAULT_API_KEY: &str =
 pub const DEFAULT_CLIENT_SECRET: &str = "52PqDTUGwTK8btK+QsyC1/HeaUd/huvJCtsnU3+FM84=";
 /// The site id of the default test client.
 pub const DEFAULT_SITE_ID: i32 = 999;
+/// The subscription id of the default client-side key pair (site [`DEFAULT_SITE_ID`]).
+pub const DEFAULT_SUBSCRIPTION_ID: &str = "LocalSub999";
 
 /// What an API key may call, as the operator's roles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -94,6 +96,34 @@ impl SiteConfig {
     }
 }
 
+/// A client-side key pair: the subscription id publishers send to
+/// `/v2/token/client-generate`, the site its tokens are issued for, and whether it is disabled
+/// (401 `unauthorized`). The key pair itself is derived from the seed and the subscription id;
+/// [`LocalOperator::client_side_public_key`](crate::LocalOperator::client_side_public_key)
+/// gives its public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientSideKeypairConfig {
+    /// The subscription id.
+    pub subscription_id: String,
+    /// The site tokens are issued for; origins and app names are checked against its names.
+    pub site_id: i32,
+    /// A disabled key pair is refused with 401.
+    pub disabled: bool,
+}
+
+impl ClientSideKeypairConfig {
+    /// An enabled key pair for `site_id`.
+    #[must_use]
+    pub fn new(subscription_id: &str, site_id: i32) -> Self {
+        Self {
+            subscription_id: subscription_id.into(),
+            site_id,
+            disabled: false,
+        }
+    }
+}
+
 /// How [`LocalOperator::start`](crate::LocalOperator::start) sets up the operator.
 ///
 /// Start from [`Default`] and change fields:
@@ -116,6 +146,12 @@ pub struct LocalOperatorConfig {
     pub clients: Vec<ClientConfig>,
     /// The sites; each gets its own keyset. Every client's site should be listed.
     pub sites: Vec<SiteConfig>,
+    /// Client-side key pairs (`/v2/token/client-generate`). The first one is the one the handle
+    /// reports.
+    pub client_side_keypairs: Vec<ClientSideKeypairConfig>,
+    /// Whether `/v2/token/client-generate` checks the `Origin` header or `app_name` against the
+    /// site's names (as production operators do). On by default.
+    pub check_client_side_origin: bool,
     /// Emails and phone numbers (raw, normalized by the operator's rules) and email/phone
     /// hashes (standard base64) that have opted out.
     pub opt_out: Vec<String>,
@@ -152,6 +188,8 @@ impl fmt::Debug for LocalOperatorConfig {
             .field("scope", &self.scope)
             .field("clients", &self.clients)
             .field("sites", &self.sites)
+            .field("client_side_keypairs", &self.client_side_keypairs)
+            .field("check_client_side_origin", &self.check_client_side_origin)
             .field("opt_out", &self.opt_out.len())
             .field("seed", &"<redacted>")
             .field("key_rotation", &self.key_rotation)
@@ -187,6 +225,11 @@ impl Default for LocalOperatorConfig {
                 ),
                 SiteConfig::new(1000, &["example.net", "example.edu"]),
             ],
+            client_side_keypairs: vec![ClientSideKeypairConfig::new(
+                DEFAULT_SUBSCRIPTION_ID,
+                DEFAULT_SITE_ID,
+            )],
+            check_client_side_origin: true,
             opt_out: Vec::new(),
             seed: *b"uid2-local-operator default seed",
             key_rotation: Duration::from_secs(DAY),

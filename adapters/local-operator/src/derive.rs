@@ -157,6 +157,8 @@ pub(crate) struct RefreshClaims {
     pub(crate) refresh_expires: Timestamp,
     /// The `refresh_response_key` issued with this refresh token.
     pub(crate) response_key: [u8; 32],
+    /// Whether the identity came from client-side generation (its tokens keep the bit).
+    pub(crate) client_side: bool,
 }
 
 /// Refresh tokens are padded so that they are 388 characters long, as the operator's are.
@@ -178,6 +180,7 @@ impl RefreshClaims {
         pt.extend_from_slice(&self.established.as_millis().to_be_bytes());
         pt.extend_from_slice(&self.refresh_expires.as_millis().to_be_bytes());
         pt.extend_from_slice(&self.response_key);
+        pt.push(u8::from(self.client_side));
         pt.resize(REFRESH_PLAINTEXT_LEN, 0);
         let text = uid2::server::seal_refresh_response(key, &pt, rng)?;
         Ok(String::from_utf8(text).unwrap_or_default())
@@ -195,7 +198,8 @@ impl RefreshClaims {
         let (site, rest) = rest.split_first_chunk::<4>()?;
         let (established, rest) = rest.split_first_chunk::<8>()?;
         let (refresh_expires, rest) = rest.split_first_chunk::<8>()?;
-        let (response_key, _) = rest.split_first_chunk::<32>()?;
+        let (response_key, rest) = rest.split_first_chunk::<32>()?;
+        let client_side = rest.first() == Some(&1);
         Some(Self {
             subject: Subject {
                 kind: if kind == 1 {
@@ -209,6 +213,7 @@ impl RefreshClaims {
             established: Timestamp::from_millis(i64::from_be_bytes(*established)),
             refresh_expires: Timestamp::from_millis(i64::from_be_bytes(*refresh_expires)),
             response_key: *response_key,
+            client_side,
         })
     }
 }
@@ -276,6 +281,7 @@ mod tests {
             established: Timestamp::from_millis(1),
             refresh_expires: Timestamp::from_millis(2),
             response_key: [4; 32],
+            client_side: true,
         };
         let token = claims.seal(&key, &mut ReplayRandom::new(&[0; 12])).unwrap();
         assert_eq!(token.len(), 388);
@@ -283,6 +289,7 @@ mod tests {
         assert_eq!(back.subject, claims.subject);
         assert_eq!(back.site_id, 999);
         assert_eq!(back.response_key, [4; 32]);
+        assert!(back.client_side);
         assert!(RefreshClaims::open(&RefreshResponseKey::new([6; 32]), &token).is_none());
         assert!(RefreshClaims::open(&key, "garbage").is_none());
     }

@@ -136,6 +136,7 @@ async fn respond(
     };
     let authorization = header("authorization");
     let content_type = header("content-type");
+    let origin = header("origin");
     let mut record = RecordedRequest {
         at: shared.operator.now(),
         method: method.as_str().to_owned(),
@@ -191,6 +192,7 @@ async fn respond(
         path: &path,
         authorization: authorization.as_deref(),
         content_type: content_type.as_deref(),
+        origin: origin.as_deref(),
         body: &body,
     };
     Ok(to_response(shared.operator.handle(&request, seal)))

@@ -3,10 +3,15 @@
 //!
 //! It exists to test clients (the Rust adapters, the official SDKs) without network access:
 //!
-//! * **Endpoints**: `/v2/token/generate`, `/v2/token/refresh`, `/v3/identity/map`,
-//!   `/v2/identity/map`, `/v2/identity/buckets`, `/v2/key/sharing`, `/v2/key/bidstream` and
-//!   `/v2/optout/status`, with the operator's authentication (`Authorization: Bearer`, roles,
-//!   401 `unauthorized`), envelope checks (400 `client_error`) and error statuses.
+//! * **Endpoints**: `/v2/token/generate`, `/v2/token/refresh`, `/v2/token/validate`,
+//!   `/v3/identity/map`, `/v2/identity/map`, `/v2/identity/buckets`, `/v2/key/sharing`,
+//!   `/v2/key/bidstream` and `/v2/optout/status`, with the operator's authentication
+//!   (`Authorization: Bearer`, roles, 401 `unauthorized`), envelope checks (400
+//!   `client_error`) and error statuses.
+//! * **Client-side token generation**: `/v2/token/client-generate` with key pairs derived from
+//!   the seed ([`LocalOperatorConfig::client_side_keypairs`]), the origin or app-name check
+//!   against the site's names (403 `invalid_http_origin` / `invalid_app_name`), and tokens
+//!   flagged client-side generated, so that bidstream decryption applies its domain check.
 //! * **Deterministic data**: raw UIDs are derived from a seed and the hashed identity (and the
 //!   identity's salt bucket, which rotates on a schedule); keys are derived from the seed and
 //!   rotate every [`LocalOperatorConfig::key_rotation`]. The same seed gives the same raw UIDs
@@ -19,8 +24,9 @@
 //!   See [`Fault`].
 //! * **Clock control**: [`LocalOperator::set_clock_offset`] and [`LocalOperator::set_time`].
 //!
-//! Out of scope: TLS, client-side token generation (`/v2/token/client-generate`), EUID consent
-//! evaluation, persistence. It is a test server: the credentials are public test values.
+//! Out of scope: TLS, EUID consent evaluation, persistence, the public-suffix list (the origin
+//! check accepts a host equal to or below a registered name), fault injection of sealing faults
+//! on `/v2/token/client-generate`. It is a test server: the credentials are public test values.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -67,8 +73,8 @@ use uid2::Timestamp;
 use uid2::identity::IdentityKind;
 
 pub use config::{
-    ClientConfig, DEFAULT_API_KEY, DEFAULT_CLIENT_SECRET, DEFAULT_SITE_ID, LocalOperatorConfig,
-    Role, SiteConfig,
+    ClientConfig, ClientSideKeypairConfig, DEFAULT_API_KEY, DEFAULT_CLIENT_SECRET, DEFAULT_SITE_ID,
+    DEFAULT_SUBSCRIPTION_ID, LocalOperatorConfig, Role, SiteConfig,
 };
 pub use fault::Fault;
 pub use random::OsRandom;
@@ -200,6 +206,25 @@ impl LocalOperator {
             .clients
             .first()
             .map_or("", |c| c.client_secret.as_str())
+    }
+
+    /// The subscription id of the first client-side key pair (empty when there is none).
+    #[must_use]
+    pub fn client_side_subscription_id(&self) -> &str {
+        self.shared
+            .operator
+            .first_client_side()
+            .map_or("", |(id, _)| id)
+    }
+
+    /// The public key of the first client-side key pair, in the published text form
+    /// (`UID2-X-L-…`, or `EUID-X-L-…`; empty when there is none).
+    #[must_use]
+    pub fn client_side_public_key(&self) -> &str {
+        self.shared
+            .operator
+            .first_client_side()
+            .map_or("", |(_, key)| key)
     }
 
     /// The site id of the first configured client.

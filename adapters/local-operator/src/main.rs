@@ -53,6 +53,14 @@ async fn main() -> ExitCode {
     println!("api key:       {}", operator.api_key());
     println!("client secret: {}", operator.client_secret());
     println!("site id:       {}", operator.site_id());
+    println!(
+        "cstg subscription id: {}",
+        operator.client_side_subscription_id()
+    );
+    println!(
+        "cstg public key:      {}",
+        operator.client_side_public_key()
+    );
     println!("(test credentials; press Ctrl-C to stop)");
     if tokio::signal::ctrl_c().await.is_err() {
         eprintln!("cannot listen for Ctrl-C; stopping");

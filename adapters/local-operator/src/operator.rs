@@ -27,7 +27,16 @@ pub(crate) mod paths {
     pub(crate) const KEY_SHARING: &str = "/v2/key/sharing";
     pub(crate) const KEY_BIDSTREAM: &str = "/v2/key/bidstream";
     pub(crate) const OPTOUT_STATUS: &str = "/v2/optout/status";
+    pub(crate) const CLIENT_GENERATE: &str = "/v2/token/client-generate";
+    pub(crate) const TOKEN_VALIDATE: &str = "/v2/token/validate";
 }
+
+mod client_side;
+
+/// Privacy bits of tokens issued by `/v2/token/generate`: the legacy bit.
+const PRIVACY_BITS_SERVER_SIDE: u32 = 0b01;
+/// Privacy bits of tokens issued by `/v2/token/client-generate`: legacy and client-side bits.
+const PRIVACY_BITS_CLIENT_SIDE: u32 = 0b11;
 
 /// Documented test identities: token generate always answers `optout`.
 const GENERATE_OPTOUT: [&str; 2] = ["optout@example.com", "+00000000002"];
@@ -41,6 +50,8 @@ pub(crate) struct Request<'a> {
     pub(crate) path: &'a str,
     pub(crate) authorization: Option<&'a str>,
     pub(crate) content_type: Option<&'a str>,
+    /// The `Origin` header (checked by `/v2/token/client-generate`).
+    pub(crate) origin: Option<&'a str>,
     pub(crate) body: &'a [u8],
 }
 
@@ -130,6 +141,8 @@ pub(crate) struct Operator {
     sites: Vec<(i64, i64, Vec<String>)>,
     refresh_optout: HashSet<Subject>,
     generate_optout: HashSet<Subject>,
+    /// Client-side key pairs, in configuration order.
+    client_side: Vec<client_side::Keypair>,
     pub(crate) runtime: Mutex<Runtime>,
 }
 
@@ -206,6 +219,7 @@ impl Operator {
             }
         }
         let of = |list: [&str; 2]| list.iter().flat_map(|e| subjects_of(e)).collect();
+        let client_side = client_side::keypairs(&config)?;
         let seed = config.seed;
         Ok(Self {
             schedule: KeySchedule::new(seed, millis(config.key_rotation)),
@@ -218,6 +232,7 @@ impl Operator {
             refresh_key: RefreshResponseKey::new(digest(&seed, &[b"refresh-token-key"])),
             refresh_optout: of(REFRESH_OPTOUT),
             generate_optout: of(GENERATE_OPTOUT),
+            client_side,
             sites,
             clients,
             runtime: Mutex::new(Runtime {
@@ -277,8 +292,11 @@ impl Operator {
         if req.path == paths::TOKEN_REFRESH {
             return self.token_refresh(req, seal, now);
         }
+        if req.path == paths::CLIENT_GENERATE {
+            return self.client_generate(req, now);
+        }
         let roles: &[Role] = match req.path {
-            paths::TOKEN_GENERATE => &[Role::Generator],
+            paths::TOKEN_GENERATE | paths::TOKEN_VALIDATE => &[Role::Generator],
             paths::IDENTITY_MAP_V2 | paths::IDENTITY_MAP_V3 | paths::IDENTITY_BUCKETS => {
                 &[Role::Mapper]
             }
@@ -310,6 +328,7 @@ impl Operator {
         };
         let result = match req.path {
             paths::TOKEN_GENERATE => self.token_generate(client, &payload, now),
+            paths::TOKEN_VALIDATE => self.token_validate(client, &payload, now),
             paths::IDENTITY_MAP_V2 => self.identity_map_v2(&payload, now),
             paths::IDENTITY_MAP_V3 => self.identity_map_v3(&payload, now),
             paths::IDENTITY_BUCKETS => self.identity_buckets(&payload, now),
@@ -410,7 +429,8 @@ impl Operator {
         if self.generate_optout.contains(&subject) || self.is_opted_out(subject).is_some() {
             return Ok(json!({"status": "optout"}));
         }
-        let identity = self.issue_identity(subject, client.site_id, now, now)?;
+        let identity =
+            self.issue_identity(subject, client.site_id, now, now, PRIVACY_BITS_SERVER_SIDE)?;
         Ok(success(identity))
     }
 
@@ -421,13 +441,21 @@ impl Operator {
         site_id: i32,
         established: Timestamp,
         now: Timestamp,
+        privacy_bits: u32,
     ) -> Result<Value, Reply> {
         use base64::Engine as _;
         let internal = || Reply::error(500, "unknown", "failed to issue the identity");
         let mapping = self.salt.map(subject, now);
         let identity_expires = now.saturating_add_millis(millis(self.config.identity_ttl));
         let token = self
-            .advertising_token(&mapping.raw_uid, subject.kind, site_id, established, now, 1)
+            .advertising_token(
+                &mapping.raw_uid,
+                subject.kind,
+                site_id,
+                established,
+                now,
+                privacy_bits,
+            )
             .map_err(|()| internal())?;
         let mut rng = OsRandom;
         let mut response_key = [0u8; 32];
@@ -439,6 +467,7 @@ impl Operator {
             established,
             refresh_expires,
             response_key,
+            client_side: privacy_bits & 0b10 != 0,
         };
         let refresh_token = claims
             .seal(&self.refresh_key, &mut rng)
@@ -511,7 +540,18 @@ impl Operator {
         {
             json!({"status": "optout"})
         } else {
-            match self.issue_identity(claims.subject, claims.site_id, claims.established, now) {
+            let bits = if claims.client_side {
+                PRIVACY_BITS_CLIENT_SIDE
+            } else {
+                PRIVACY_BITS_SERVER_SIDE
+            };
+            match self.issue_identity(
+                claims.subject,
+                claims.site_id,
+                claims.established,
+                now,
+                bits,
+            ) {
                 Ok(identity) => success(identity),
                 Err(reply) => return reply,
             }

@@ -6,7 +6,8 @@
 //!
 //! | role | client | operator endpoints |
 //! | --- | --- | --- |
-//! | publisher | [`PublisherClient`] | `/v2/token/generate`, `/v2/token/refresh` |
+//! | publisher | [`PublisherClient`] | `/v2/token/generate`, `/v2/token/refresh`, `/v2/token/validate` |
+//! | publisher without an API key (CTV, mobile back ends, edge) | [`CstgClient`] | `/v2/token/client-generate`, `/v2/token/refresh` |
 //! | advertiser / data provider | [`IdentityMapV3Client`], [`IdentityMapClient`] (legacy), [`OptOutStatusClient`] | `/v3/identity/map`, `/v2/identity/map`, `/v2/identity/buckets`, `/v2/optout/status` |
 //! | DSP | [`BidstreamClient`] | `/v2/key/bidstream` (refreshed in the background) |
 //! | sharer | [`SharingClient`] | `/v2/key/sharing` (refreshed in the background) |
@@ -56,6 +57,7 @@
 mod bidstream;
 mod clock;
 mod config;
+mod cstg;
 mod error;
 mod gigya;
 mod identity_map;
@@ -68,6 +70,7 @@ mod transport;
 pub use bidstream::BidstreamClient;
 pub use clock::OsRandom;
 pub use config::{ClientConfig, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use cstg::CstgClient;
 pub use error::{CoreError, Error, TransportError, TransportErrorKind};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::{IdentityMapClient, IdentityMapV3Client, OptOutStatusClient};
@@ -75,7 +78,7 @@ pub use publisher::PublisherClient;
 pub use refresher::RefreshStatus;
 pub use sharing::SharingClient;
 pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HttpResponse, HyperTransport, Transport};
-pub use uid2_http::RetryConfig;
+pub use uid2_http::{CstgConfig, RetryConfig};
 
 /// The core crate, re-exported so that callers use the same version.
 pub use uid2;

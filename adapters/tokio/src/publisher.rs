@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use uid2::operator::token_validate::TokenValidateRequest;
 use uid2::operator::{IdentityTokens, TokenGenerateRequest, TokenResponse};
 
 use crate::clock::{self, OsRandom};
@@ -98,6 +99,17 @@ impl<T: Transport> PublisherClient<T> {
             mut body,
         } = reply.into();
         Ok(pending.open(status, content_type.as_deref(), &mut body, clock::now())?)
+    }
+
+    /// Asks the operator whether an advertising token was generated for an email or phone
+    /// number (`POST /v2/token/validate`, a troubleshooting endpoint; the documented test
+    /// identities are `validate@example.com` and `+12345678901`).
+    ///
+    /// # Errors
+    /// [`Error::Http`] with status 400 for a token the operator cannot read or one generated
+    /// for another site; otherwise as [`generate_token`](Self::generate_token).
+    pub async fn validate_token(&self, request: &TokenValidateRequest) -> Result<bool, Error> {
+        self.operator.call(request).await
     }
 }
 
