@@ -13,6 +13,7 @@
 //! | `POST /v2/identity/buckets` (deprecated) | [`salt_buckets`] | request: none; response: `alloc` |
 //! | `POST /v2/optout/status` | [`optout_status`] | `alloc` |
 //! | `POST /v2/key/bidstream`, `/v2/key/sharing` | [`key_refresh`] (state machine) | `alloc` |
+//! | the same, one download kept as its document | [`key_set`] | `alloc` |
 
 #[cfg(feature = "alloc")]
 mod call;
@@ -24,6 +25,8 @@ pub mod identity_map_v3;
 pub mod identity_tokens;
 #[cfg(feature = "alloc")]
 pub mod key_refresh;
+#[cfg(feature = "alloc")]
+pub mod key_set;
 #[cfg(feature = "alloc")]
 mod map_document;
 #[cfg(feature = "alloc")]
