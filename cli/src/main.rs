@@ -57,8 +57,36 @@ fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// `map` and `remap` keep up to 20 requests in flight, one thread each. glibc's allocator gives
+/// each of those threads a heap of its own (up to 8 per core) and keeps each heap at its peak,
+/// which adds tens of megabytes to the resident size for nothing. Unless `MALLOC_ARENA_MAX` is
+/// already set, these two commands restart themselves (exec, same process id) with it set to 4,
+/// which keeps the peak resident size of a 1,000,000-row map well under 100 MB at the same
+/// speed. Anything that goes wrong here just leaves the process as it is.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_allocator_heaps(cli: &Cli) {
+    use std::os::unix::process::CommandExt as _;
+    const VAR: &str = "MALLOC_ARENA_MAX";
+    if !matches!(cli.command, Command::Map(_) | Command::Remap(_))
+        || std::env::var_os(VAR).is_some()
+    {
+        return;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        // Returns only when the exec failed.
+        let _ = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env(VAR, "4")
+            .exec();
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_allocator_heaps(_: &Cli) {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    limit_allocator_heaps(&cli);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

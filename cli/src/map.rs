@@ -10,8 +10,8 @@
 //! * the calling thread writes finished chunks in input order, checkpoints (see
 //!   [`crate::checkpoint`]) and draws the progress bar.
 //!
-//! Memory is bounded: at most `2 × max_in_flight + 2` chunks exist at any time, whatever the
-//! file size.
+//! Memory is bounded: at most `max_in_flight + 4` chunks exist at any time, whatever the file
+//! size.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
@@ -79,9 +79,10 @@ enum SendKind {
 }
 
 /// What a worker does with one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plan {
-    /// Validate (and hash) the value of this kind, then send it.
-    Send(SendKind, String),
+    /// Validate (and hash) the identity column as this kind, then send it.
+    Send(SendKind),
     /// Copy the row unchanged (remap: not due).
     Keep,
 }
@@ -92,14 +93,67 @@ enum Lookup {
     Keep,
     /// Rejected before sending.
     Invalid,
-    /// Sent; its result is under this key.
-    Key(String),
+    /// Sent as itself (an email or phone number): its result is under its own text.
+    Value,
+    /// Sent as this hash: its result is under the hash text.
+    Hash(HashedIdentity),
 }
 
-struct Row {
-    record: csv::ByteRecord,
-    line: u64,
-    plan: Plan,
+/// The rows of a chunk, stored flat (all fields in one buffer, one end offset per field), so
+/// that a row costs its bytes and a few words, not several allocations.
+struct RowStore {
+    width: usize,
+    data: Vec<u8>,
+    ends: Vec<usize>,
+    lines: Vec<u64>,
+    plans: Vec<Plan>,
+}
+
+impl RowStore {
+    fn new(width: usize, rows: usize) -> Self {
+        Self {
+            width: width.max(1),
+            data: Vec::with_capacity(rows.saturating_mul(48)),
+            ends: Vec::with_capacity(rows.saturating_mul(width)),
+            lines: Vec::with_capacity(rows),
+            plans: Vec::with_capacity(rows),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.plans.len()
+    }
+
+    fn push(&mut self, record: &csv::ByteRecord, line: u64, plan: Plan) {
+        for field in record.iter() {
+            self.data.extend_from_slice(field);
+            self.ends.push(self.data.len());
+        }
+        self.lines.push(line);
+        self.plans.push(plan);
+    }
+
+    /// The fields of row `row`.
+    fn fields(&self, row: usize) -> impl Iterator<Item = &[u8]> + '_ {
+        let first = row.saturating_mul(self.width);
+        let start = first
+            .checked_sub(1)
+            .and_then(|i| self.ends.get(i).copied())
+            .unwrap_or(0);
+        let ends = self
+            .ends
+            .get(first..first.saturating_add(self.width))
+            .unwrap_or_default();
+        ends.iter().scan(start, |from, &end| {
+            let field = self.data.get(*from..end).unwrap_or_default();
+            *from = end;
+            Some(field)
+        })
+    }
+
+    fn field(&self, row: usize, index: usize) -> &[u8] {
+        self.fields(row).nth(index).unwrap_or_default()
+    }
 }
 
 /// A line that could not be read as a record, or a value that is not valid.
@@ -110,7 +164,7 @@ struct Note {
 
 struct Chunk {
     seq: u64,
-    rows: Vec<Row>,
+    rows: RowStore,
     notes: Vec<Note>,
     rejected_lines: u64,
     next: InputPosition,
@@ -127,6 +181,8 @@ struct Done {
 /// Where the columns are.
 #[derive(Clone)]
 struct Layout {
+    /// Fields per row.
+    width: usize,
     identity: usize,
     /// Remap: the result columns' positions in the input.
     results: Option<[usize; 4]>,
@@ -273,6 +329,7 @@ fn layout(job: &Job, header: &csv::ByteRecord) -> Result<Layout, CliError> {
         }
     };
     Ok(Layout {
+        width: header.len(),
         identity,
         results,
         refresh_from,
@@ -541,10 +598,12 @@ fn pipeline<R: Read + Send>(
     progress.update(start.byte);
 
     let workers = usize::try_from(job.send.max_in_flight).unwrap_or(1).max(1);
-    let window = workers.saturating_mul(2).saturating_add(2);
+    // Chunks in memory at once: those being sent, a few read ahead, and those waiting for an
+    // earlier one to finish so that the output stays in order.
+    let window = workers.saturating_add(4);
     let batch = usize::try_from(job.send.batch_size).unwrap_or(5000).max(1);
     let stop = AtomicBool::new(false);
-    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(workers);
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(2);
     let chunk_rx = Arc::new(Mutex::new(chunk_rx));
     let (done_tx, done_rx) = mpsc::channel::<Result<Done, (u64, CliError)>>();
     let (token_tx, token_rx) = mpsc::sync_channel::<()>(window);
@@ -797,7 +856,7 @@ fn read_chunks<R: Read>(
         }
         let mut chunk = Chunk {
             seq,
-            rows: Vec::with_capacity(batch.min(8192)),
+            rows: RowStore::new(layout.width, batch),
             notes: Vec::new(),
             rejected_lines: 0,
             next: InputPosition::of(rdr.position()),
@@ -806,12 +865,7 @@ fn read_chunks<R: Read>(
             match rdr.read_byte_record(&mut record) {
                 Ok(true) => {
                     let line = record.position().map_or(0, csv::Position::line);
-                    let plan = plan(job, layout, &record);
-                    chunk.rows.push(Row {
-                        record: record.clone(),
-                        line,
-                        plan,
-                    });
+                    chunk.rows.push(&record, line, plan(job, layout, &record));
                 }
                 Ok(false) => {
                     eof = true;
@@ -846,7 +900,7 @@ fn read_chunks<R: Read>(
             }
         }
         chunk.next = InputPosition::of(rdr.position());
-        if chunk.rows.is_empty() && chunk.notes.is_empty() && eof {
+        if chunk.rows.len() == 0 && chunk.notes.is_empty() && eof {
             return;
         }
         if chunks.send(chunk).is_err() {
@@ -858,8 +912,6 @@ fn read_chunks<R: Read>(
 
 /// Decides what to do with a row (cheap: the validation and hashing happen in the workers).
 fn plan(job: &Job, layout: &Layout, record: &csv::ByteRecord) -> Plan {
-    let value = record.get(layout.identity).unwrap_or_default();
-    let value = String::from_utf8_lossy(trim(value)).into_owned();
     if let Mode::Remap {
         due_before: Some(now),
     } = job.mode
@@ -874,15 +926,20 @@ fn plan(job: &Job, layout: &Layout, record: &csv::ByteRecord) -> Plan {
             return Plan::Keep;
         }
     }
-    let kind = match job.kind {
+    Plan::Send(match job.kind {
         MapTypeArg::Email => SendKind::Email,
         MapTypeArg::Phone => SendKind::Phone,
         MapTypeArg::EmailHash => SendKind::EmailHash,
         MapTypeArg::PhoneHash => SendKind::PhoneHash,
-        MapTypeArg::Auto if value.contains('@') => SendKind::Email,
-        MapTypeArg::Auto => SendKind::Phone,
-    };
-    Plan::Send(kind, value)
+        MapTypeArg::Auto => {
+            let value = record.get(layout.identity).unwrap_or_default();
+            if value.contains(&b'@') {
+                SendKind::Email
+            } else {
+                SendKind::Phone
+            }
+        }
+    })
 }
 
 /// The four result fields of one row.
@@ -897,6 +954,11 @@ fn invalid() -> Results {
     ]
 }
 
+/// The identity value of a row: its column, trimmed, as text.
+fn value_of<'r>(rows: &'r RowStore, row: usize, layout: &Layout) -> Option<&'r str> {
+    std::str::from_utf8(trim(rows.field(row, layout.identity))).ok()
+}
+
 /// A worker's job: validate, send, format.
 fn process(
     chunk: Chunk,
@@ -905,35 +967,44 @@ fn process(
     client: &IdentityMapV3Client,
     base_url: &str,
 ) -> Result<Done, CliError> {
+    let rows = &chunk.rows;
     let mut counts = Counts::default();
     let mut notes = chunk.notes;
     counts.rejected_lines = chunk.rejected_lines;
-    let mut input = IdentityMapV3Input::with_capacity(chunk.rows.len());
-    let mut keys: Vec<Lookup> = Vec::with_capacity(chunk.rows.len());
-    for row in &chunk.rows {
-        let Plan::Send(kind, value) = &row.plan else {
-            keys.push(Lookup::Keep);
+    let mut input = IdentityMapV3Input::with_capacity(rows.len());
+    let mut lookups: Vec<Lookup> = Vec::with_capacity(rows.len());
+    for (row, (&plan, &line)) in rows.plans.iter().zip(&rows.lines).enumerate() {
+        let Plan::Send(kind) = plan else {
+            lookups.push(Lookup::Keep);
             continue;
         };
-        let key = match kind {
-            SendKind::Email => input.add_email(value).map(|_| value.clone()),
-            SendKind::Phone => input.add_phone(value).map(|_| value.clone()),
-            SendKind::EmailHash => identity::hashed_email(value).map(|h| add_hash(&mut input, h)),
-            SendKind::PhoneHash => identity::hashed_phone(value).map(|h| add_hash(&mut input, h)),
+        let value = value_of(rows, row, layout);
+        let added = match (kind, value) {
+            (_, None) => Err("not UTF-8 text".to_owned()),
+            (_, Some("")) => Err("empty value".to_owned()),
+            (SendKind::Email, Some(v)) => input
+                .add_email(v)
+                .map(|_| Lookup::Value)
+                .map_err(|e| e.to_string()),
+            (SendKind::Phone, Some(v)) => input
+                .add_phone(v)
+                .map(|_| Lookup::Value)
+                .map_err(|e| e.to_string()),
+            (SendKind::EmailHash, Some(v)) => identity::hashed_email(v)
+                .map(|h| add_hash(&mut input, h))
+                .map_err(|e| e.to_string()),
+            (SendKind::PhoneHash, Some(v)) => identity::hashed_phone(v)
+                .map(|h| add_hash(&mut input, h))
+                .map_err(|e| e.to_string()),
         };
-        match key {
-            Ok(k) => keys.push(Lookup::Key(k)),
-            Err(e) => {
-                let what = if value.is_empty() {
-                    "empty value".to_owned()
-                } else {
-                    e.to_string()
-                };
+        match added {
+            Ok(lookup) => lookups.push(lookup),
+            Err(what) => {
                 notes.push(Note {
-                    line: row.line,
+                    line,
                     text: format!("{what} (written with unmapped_reason '{INVALID_REASON}')"),
                 });
-                keys.push(Lookup::Invalid);
+                lookups.push(Lookup::Invalid);
             }
         }
     }
@@ -947,20 +1018,29 @@ fn process(
     };
     notes.sort_by_key(|n| n.line);
 
-    let mut bytes = Vec::with_capacity(chunk.rows.len().saturating_mul(128));
+    let mut bytes = Vec::with_capacity(
+        rows.data
+            .len()
+            .saturating_add(rows.len().saturating_mul(100)),
+    );
     let mut w = csv::WriterBuilder::new().from_writer(&mut bytes);
-    for (row, key) in chunk.rows.iter().zip(&keys) {
+    for (row, lookup) in lookups.iter().enumerate() {
         counts.rows = counts.rows.saturating_add(1);
-        let results: Option<Results> = match key {
-            Lookup::Keep => {
+        let key = match lookup {
+            Lookup::Value => value_of(rows, row, layout),
+            Lookup::Hash(h) => Some(h.as_str()),
+            Lookup::Keep | Lookup::Invalid => None,
+        };
+        let results: Option<Results> = match (lookup, key) {
+            (Lookup::Keep, _) => {
                 counts.kept = counts.kept.saturating_add(1);
                 None
             }
-            Lookup::Invalid => {
+            (Lookup::Invalid, _) | (_, None) => {
                 counts.invalid = counts.invalid.saturating_add(1);
                 Some(invalid())
             }
-            Lookup::Key(k) => Some(if let Some(m) = response.get_mapped(k) {
+            (_, Some(k)) => Some(if let Some(m) = response.get_mapped(k) {
                 counts.mapped = counts.mapped.saturating_add(1);
                 [
                     m.current_raw_uid().to_owned(),
@@ -986,20 +1066,18 @@ fn process(
                 ]
             }),
         };
+        let fields = rows.fields(row);
         let written = match (results, job.mode, layout.results) {
-            (None, _, _) => w.write_record(&row.record),
-            (Some(r), Mode::Map, _) => {
-                w.write_record(row.record.iter().chain(r.iter().map(String::as_bytes)))
-            }
+            (None, _, _) | (Some(_), Mode::Remap { .. }, None) => w.write_record(fields),
+            (Some(r), Mode::Map, _) => w.write_record(fields.chain(r.iter().map(String::as_bytes))),
             (Some(r), Mode::Remap { .. }, Some(at)) => {
-                w.write_record(row.record.iter().enumerate().map(|(i, field)| {
+                w.write_record(fields.enumerate().map(|(i, field)| {
                     at.iter()
                         .position(|&a| a == i)
                         .and_then(|j| r.get(j))
                         .map_or(field, String::as_bytes)
                 }))
             }
-            (Some(_), Mode::Remap { .. }, None) => w.write_record(&row.record),
         };
         written.map_err(|e| CliError::failure(format!("cannot encode a row: {e}")))?;
     }
@@ -1015,8 +1093,7 @@ fn process(
     })
 }
 
-fn add_hash(input: &mut IdentityMapV3Input, hash: HashedIdentity) -> String {
-    let key = hash.as_str().to_owned();
+fn add_hash(input: &mut IdentityMapV3Input, hash: HashedIdentity) -> Lookup {
     input.add_hashed(hash);
-    key
+    Lookup::Hash(hash)
 }
