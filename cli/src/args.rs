@@ -50,6 +50,7 @@ pub(crate) struct Cli {
 
 /// Options every command accepts.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
     /// The operator's base URL, e.g. https://operator-integ.uidapi.com or http://127.0.0.1:8080
     /// [env: UID2_BASE_URL]

@@ -16,6 +16,8 @@
     reason = "test support code: a failed expectation panics, and waits read the clock"
 )]
 
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -178,4 +180,39 @@ pub fn csv_rows(path: &Path) -> Vec<Vec<String>> {
     rdr.records()
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect()
+}
+
+/// POSTs `body` as curl -d @- would (form content type), with curl when it is installed and
+/// over a plain socket otherwise. Returns the response body.
+pub fn post(base_url: &str, path: &str, bearer: &str, body: &[u8]) -> Vec<u8> {
+    if Command::new("curl").arg("--version").output().is_ok() {
+        let mut child = Command::new("curl")
+            .args(["-s", "-X", "POST", &format!("{base_url}{path}")])
+            .args(["-H", &format!("Authorization: Bearer {bearer}"), "-d", "@-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(body).unwrap();
+        return child.wait_with_output().unwrap().stdout;
+    }
+    // curl -d strips newlines from the data it reads.
+    let data: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|&b| b != b'\n' && b != b'\r')
+        .collect();
+    let host = base_url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {bearer}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        data.len()
+    )
+    .unwrap();
+    s.write_all(&data).unwrap();
+    let mut reply = Vec::new();
+    s.read_to_end(&mut reply).unwrap();
+    let split = reply.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    reply[split..].to_vec()
 }
