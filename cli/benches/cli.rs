@@ -108,6 +108,16 @@ fn bench_hash(dir: &Path, rows: usize, runs: usize, report: &mut String) {
     );
 }
 
+/// User plus system CPU time of a running process, in milliseconds (USER_HZ = 100).
+fn cpu_millis(stat_path: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(stat_path).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_ascii_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) * 10)
+}
+
 /// VmHWM of a running process, in MiB.
 fn peak_rss_mib(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -141,7 +151,9 @@ fn bench_map(dir: &Path, rows: usize, runs: usize, report: &mut String) {
     let info: serde_json::Value = serde_json::from_str(&line).unwrap();
     let base_url = info["base_url"].as_str().unwrap().to_owned();
     let mut rates = Vec::new();
+    let op_stat = format!("/proc/{}/stat", operator.id());
     for run in 0..runs {
+        let op_cpu_before = cpu_millis(&op_stat);
         let output: PathBuf = dir.join(format!("mapped-{run}.csv"));
         let start = Instant::now();
         let out = Command::new(BIN)
@@ -165,9 +177,14 @@ fn bench_map(dir: &Path, rows: usize, runs: usize, report: &mut String) {
         let rss = summary["peak_rss_bytes"].as_f64().unwrap_or(0.0) / (1024.0 * 1024.0);
         let rate = rows as f64 / secs;
         rates.push(rate);
+        let cli_cpu = summary["cpu_ms"].as_f64().unwrap_or(0.0) / 1000.0;
+        let op_cpu = match (op_cpu_before, cpu_millis(&op_stat)) {
+            (Some(a), Some(b)) => (b - a) as f64 / 1000.0,
+            _ => 0.0,
+        };
         let _ = writeln!(
             report,
-            "map run {}: {rows} rows in {secs:.2} s = {:.0} rows/s, {} requests, peak RSS of uid2 map {rss:.1} MiB",
+            "map run {}: {rows} rows in {secs:.2} s = {:.0} rows/s, {} requests, peak RSS of uid2 map {rss:.1} MiB; CPU: uid2 map {cli_cpu:.2} s, operator {op_cpu:.2} s",
             run + 1,
             rate,
             summary["requests"],

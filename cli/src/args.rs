@@ -31,7 +31,7 @@ const ABOUT: &str = "UID2 / EUID from the command line: the v2 envelope scripts,
 normalization and hashing, bulk identity mapping with progress and resume, and a local operator.";
 
 /// The `uid2` command line.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "uid2",
     version,
@@ -49,7 +49,7 @@ pub(crate) struct Cli {
 }
 
 /// Options every command accepts.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
     /// The operator's base URL, e.g. https://operator-integ.uidapi.com or http://127.0.0.1:8080
@@ -109,7 +109,7 @@ pub(crate) enum EnvironmentArg {
     EuidProd,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum Command {
     /// The v2 docs' encrypt_request.py / decrypt_response.py, same pipe, same output
     #[command(subcommand)]
@@ -137,7 +137,7 @@ pub(crate) enum Command {
 }
 
 /// Where a client secret for the envelope commands comes from.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct SecretArgs {
     /// The client secret (standard base64). WARNING: the command line is visible to other
     /// users (ps, /proc); prefer UID2_SECRET_KEY or --secret-file
@@ -145,7 +145,7 @@ pub(crate) struct SecretArgs {
     pub(crate) secret: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum EnvelopeCommand {
     /// Seal standard input (a JSON request) into a request envelope, as the docs'
     /// encrypt_request.py: base64 on standard output, the timestamp and nonce on standard error
@@ -165,13 +165,13 @@ the refresh_response_key that came with the refresh token."
     DecryptResponse(DecryptResponseArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct EncryptRequestArgs {
     #[command(flatten)]
     pub(crate) secret: SecretArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct DecryptResponseArgs {
     #[command(flatten)]
     pub(crate) secret: SecretArgs,
@@ -193,7 +193,7 @@ pub(crate) enum ClientArg {
 }
 
 /// Which key set a token command uses.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub(crate) struct KeySource {
     /// A key-set snapshot written by `uid2 keys fetch`
     #[arg(long, value_name = "FILE", conflicts_with = "fetch")]
@@ -203,7 +203,7 @@ pub(crate) struct KeySource {
     pub(crate) fetch: bool,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum TokenCommand {
     /// What a token says without any key: version, scope, identity type, master key id, IV,
     /// layout (never a raw UID)
@@ -251,7 +251,7 @@ standard input."
 }
 
 /// Exactly one identity for `token generate`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[group(skip)]
 #[command(group(clap::ArgGroup::new("identity").required(true).multiple(false)))]
 pub(crate) struct GenerateArgs {
@@ -281,7 +281,7 @@ pub(crate) enum KeyRole {
     Sharing,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum KeysCommand {
     /// Download a key set and save it (owner-only permissions: it holds key secrets)
     Fetch {
@@ -311,7 +311,7 @@ pub(crate) enum IdentityTypeArg {
 }
 
 /// Input of `normalize` and `hash`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Without --column, each input line is one value and each output line answers \
 it (an empty line for an invalid value). With --column, the input is CSV with a header and the \
@@ -373,7 +373,7 @@ pub(crate) struct SendArgs {
 }
 
 /// `uid2 map`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Output: the input columns, then uid, previous_uid, refresh_from (RFC 3339) and \
 unmapped_reason (optout, invalid identifier, ...), one row per input row, in input order. Lines \
@@ -407,7 +407,7 @@ pub(crate) struct MapArgs {
 }
 
 /// `uid2 remap`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Rows that are not due are copied unchanged. Without -o the file is replaced when \
 the run completes (through a temporary file next to it). --resume works as for `uid2 map`."
@@ -441,7 +441,7 @@ pub(crate) struct RemapArgs {
 }
 
 /// `uid2 optout-status`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 #[command(
     after_help = "Output: CSV with raw_uid and opted_out_since (RFC 3339, empty when not opted \
 out), one row per input value, in input order."
@@ -458,7 +458,7 @@ pub(crate) struct OptoutArgs {
     pub(crate) output: Option<PathBuf>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum OperatorCommand {
     /// Serve until Ctrl-C; prints the base URL and the test credentials
     #[command(

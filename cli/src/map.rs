@@ -769,6 +769,7 @@ fn summarize(
             "elapsed_ms": u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
             "rows_per_second": rate.round(),
             "peak_rss_bytes": peak_rss_bytes(),
+            "cpu_ms": cpu_millis("/proc/self/stat"),
         }))?;
     } else if !settings.global.quiet {
         eprintln!(
@@ -816,6 +817,18 @@ pub(crate) fn peak_rss_bytes() -> Option<u64> {
         .parse()
         .ok()?;
     kb.checked_mul(1024)
+}
+
+/// User plus system CPU time of a process, in milliseconds, from its `/proc/<pid>/stat`
+/// (Linux; the clock tick there is USER_HZ, 100 per second).
+pub(crate) fn cpu_millis(stat_path: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(stat_path).ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_ascii_whitespace();
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    utime.checked_add(stime)?.checked_mul(10)
 }
 
 /// Waits for a window token (bounded memory), giving up when the run stops.

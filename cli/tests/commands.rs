@@ -230,3 +230,43 @@ fn configuration_errors_are_one_line_with_a_hint() {
     // Usage errors from the parser.
     assert_code(&run(uid2_offline().args(["map"])), 2);
 }
+
+#[test]
+fn no_secret_dii_or_token_in_any_message() {
+    let op = operator();
+    let secret_like = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I="; // not this API key's secret
+    let email = "private.person@example.com";
+    let token = op.advertising_token(email, op.site_id(), false).unwrap();
+    let raw_uid = op.raw_uid(email).unwrap();
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    let runs = [
+        run(uid2_at(&dead).args(["token", "generate", "--email", email])),
+        run(uid2(&op)
+            .env("UID2_SECRET_KEY", secret_like)
+            .args(["token", "generate", "--email", email])),
+        run(uid2(&op)
+            .env("UID2_API_KEY", "UID2-C-L-999-not.the.key")
+            .args(["token", "generate", "--email", email])),
+        run_with_stdin(
+            uid2_offline().args(["envelope", "decrypt-response", "--secret", secret_like]),
+            b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ),
+        run(uid2_offline().args(["token", "decrypt", &token, "--keys", "/nonexistent"])),
+        run(uid2(&op).args(["token", "encrypt", &raw_uid, "--keys", "/nonexistent"])),
+        run_with_stdin(
+            uid2_offline().arg("hash"),
+            format!("{email}x@\n").as_bytes(),
+        ),
+    ];
+    for (i, out) in runs.iter().enumerate() {
+        assert_ne!(out.status.code(), Some(0), "run {i}");
+        let text = format!("{}{}", stdout(out), stderr(out));
+        for needle in [secret_like, email, &token, &raw_uid, "not.the.key"] {
+            assert!(
+                !text.contains(needle),
+                "run {i} printed a secret or DII: {text}"
+            );
+        }
+        assert!(stderr(out).contains("uid2: "), "run {i}: {text}");
+    }
+}
