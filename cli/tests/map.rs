@@ -138,10 +138,11 @@ fn a_429_storm_is_ridden_out_with_backoff() {
     let before = op.request_count("/v3/identity/map");
     assert_eq!(before, 10);
 
-    // The next 20 requests are rate limited: the batches in flight are refused several times.
-    op.fault_next(20, Fault::RateLimited);
+    // Every request is rate limited for 300 ms: the batches in flight back off and retry
+    // until the storm passes.
+    op.set_fault(Fault::RateLimited);
     let stormy = dir.path("stormy.csv");
-    let out = run(&mut map_cmd(
+    let mut child = map_cmd(
         &op.base_url(),
         &input,
         &stormy,
@@ -155,12 +156,23 @@ fn a_429_storm_is_ridden_out_with_backoff() {
             "--max-in-flight",
             "4",
         ],
-    ));
-    assert_code(&out, 4);
-    assert_eq!(
-        op.request_count("/v3/identity/map") - before,
-        30,
-        "10 batches + 20 refusals"
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = op.request_count("/v3/identity/map") - before;
+    op.clear_faults();
+    assert_eq!(child.wait().unwrap().code(), Some(4));
+    assert!(
+        refused >= 4,
+        "the 4 batches in flight were refused: {refused}"
+    );
+    let sent = op.request_count("/v3/identity/map") - before;
+    assert!(
+        sent >= 10 + refused,
+        "every batch sent once more after its refusals: {sent}"
     );
     assert_eq!(csv_rows(&stormy), csv_rows(&baseline));
 
