@@ -196,6 +196,11 @@ pub(crate) fn map(settings: &Settings<'_>, args: MapArgs) -> Result<(), CliError
             "--resume needs an input file, not standard input",
         ));
     }
+    if input.as_deref().is_some_and(|i| same_file(i, &args.output)) {
+        return Err(CliError::usage("the output is the input").hint(
+            "write the mapped file elsewhere; `uid2 remap` refreshes a mapped file in place",
+        ));
+    }
     run(
         settings,
         Job {

@@ -453,6 +453,11 @@ fn resume_and_overwrite_rules() {
         "{}",
         stderr(&changed)
     );
+    // Never over the input.
+    let before = std::fs::read(&input).unwrap();
+    let over = run(&mut map_cmd(&op.base_url(), &input, &input, &["--force"]));
+    assert_code(&over, 2);
+    assert_eq!(std::fs::read(&input).unwrap(), before);
     // Unknown column: the available ones are listed.
     let col = run(&mut map_cmd(
         &op.base_url(),
