@@ -873,6 +873,14 @@ impl PendingResponse {
         })
     }
 
+    /// The nonce the reply must echo, as the request envelope carries it. It is not secret
+    /// (it only ties a reply to its request); diagnostic tools print it, as the v2 docs'
+    /// encryption script does (as a big-endian integer).
+    #[must_use]
+    pub const fn nonce(&self) -> [u8; NONCE_LEN] {
+        self.nonce
+    }
+
     /// Like [`open`](Self::open), but copies `body` first and returns an owned document.
     ///
     /// # Errors
@@ -909,6 +917,80 @@ impl<'a> OpenedResponse<'a> {
     pub const fn document(&self) -> &'a [u8] {
         self.document
     }
+}
+
+/// A reply opened by [`open_response_unverified`]: the server time, the nonce it echoes and the
+/// document, borrowed from the body.
+#[derive(Clone, Copy, Debug)]
+pub struct UnverifiedResponse<'a> {
+    server_time: Timestamp,
+    nonce: [u8; NONCE_LEN],
+    document: &'a [u8],
+}
+
+impl<'a> UnverifiedResponse<'a> {
+    /// The operator's timestamp from the reply.
+    #[must_use]
+    pub const fn server_time(&self) -> Timestamp {
+        self.server_time
+    }
+
+    /// The nonce the reply echoes (not checked against any request).
+    #[must_use]
+    pub const fn nonce(&self) -> [u8; NONCE_LEN] {
+        self.nonce
+    }
+
+    /// The response document.
+    #[must_use]
+    pub const fn document(&self) -> &'a [u8] {
+        self.document
+    }
+}
+
+/// Opens an operator reply envelope in place **without** checking its nonce, and returns the
+/// server time, the nonce and the document.
+///
+/// This is for tools that open a reply to a request they did not seal themselves, such as the
+/// decryption script of the operator's v2 documentation (`curl … | decrypt`): the tag is still
+/// verified under `secret`, so the content is authentic, but nothing ties the reply to a
+/// request. A client that sent the request must use [`PendingResponse::open`], which rejects a
+/// replayed or mismatched reply.
+///
+/// `encoding` says how the body travels: [`BodyEncoding::Text`] (base64, surrounding
+/// whitespace ignored) or [`BodyEncoding::Binary`].
+///
+/// # Errors
+/// [`ResponseError::InvalidBase64`], [`ResponseError::TooShort`] or
+/// [`ResponseError::DecryptFailed`] when the body is not an envelope sealed with `secret`.
+pub fn open_response_unverified<'b>(
+    secret: &ClientSecret,
+    encoding: BodyEncoding,
+    body: &'b mut [u8],
+) -> Result<UnverifiedResponse<'b>, ResponseError> {
+    let blob = match encoding {
+        BodyEncoding::Binary => body,
+        BodyEncoding::Text => base64_decode_in_place(body)?,
+    };
+    let plaintext = open_blob(&secret.cipher(), blob, RESPONSE_OVERHEAD)
+        .map_err(|e| e.unwrap_or(ResponseError::DecryptFailed))?;
+    let plaintext: &'b [u8] = plaintext;
+    let mut r = Reader::new(plaintext);
+    let (Some(ts), Some(nonce)) = (r.i64(), r.array::<NONCE_LEN>()) else {
+        return Err(ResponseError::TooShort {
+            len: plaintext.len(),
+            min: RESPONSE_OVERHEAD,
+        });
+    };
+    let document = plaintext.get(PREFIX_LEN..).ok_or(ResponseError::TooShort {
+        len: plaintext.len(),
+        min: RESPONSE_OVERHEAD,
+    })?;
+    Ok(UnverifiedResponse {
+        server_time: Timestamp::from_millis(ts),
+        nonce,
+        document,
+    })
 }
 
 /// Opens a `/v2/token/refresh` reply in place: base64 text of `IV ‖ ciphertext ‖ tag` under the
@@ -1930,5 +2012,48 @@ mod tests {
         assert!(ClientSecret::from_base64("AAAA").is_err());
         let s = ClientSecret::from_base64(SECRET).unwrap();
         assert!(!format!("{s:?}").contains("ioG3"));
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn unverified_open_reports_time_and_nonce_but_checks_the_tag() {
+        let secret = ClientSecret::from_base64(SECRET).unwrap();
+        let (len, pending) = seal_request(
+            &secret,
+            NOW,
+            &mut ReplayRandom::new(&IV_NONCE),
+            b"{}",
+            BodyEncoding::Text,
+            &mut [0u8; 128],
+        )
+        .unwrap();
+        assert!(len > 0);
+        let nonce = pending.nonce();
+        assert_eq!(nonce, [0x31, 0x2f, 0xe5, 0xaa, 0x08, 0xb2, 0xa0, 0x49]);
+        let server_time = Timestamp::from_millis(1_667_885_600_000);
+        let mut reply = crate::server::seal_response(
+            &secret.0,
+            server_time,
+            &nonce,
+            br#"{"status":"success"}"#,
+            BodyEncoding::Text,
+            &mut ReplayRandom::new(&[3; 12]),
+        )
+        .unwrap();
+        let mut copy = reply.clone();
+        let opened = open_response_unverified(&secret, BodyEncoding::Text, &mut reply).unwrap();
+        assert_eq!(opened.server_time(), server_time);
+        assert_eq!(opened.nonce(), nonce);
+        assert_eq!(opened.document(), br#"{"status":"success"}"#);
+        let other = ClientSecret::new([9; 32]);
+        assert_eq!(
+            open_response_unverified(&other, BodyEncoding::Text, &mut copy).unwrap_err(),
+            ResponseError::DecryptFailed
+        );
+        let mut text = *b"not base64!";
+        assert_eq!(
+            open_response_unverified(&secret, BodyEncoding::Text, &mut text).unwrap_err(),
+            ResponseError::InvalidBase64
+        );
     }
 }

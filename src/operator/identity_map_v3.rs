@@ -85,6 +85,15 @@ impl Item {
             Hash::Original => &self.original,
         }
     }
+
+    /// The hash's bytes: the same order and equality as [`Item::hash`], without checking that
+    /// a computed hash is UTF-8 on every comparison.
+    fn hash_bytes(&self) -> &[u8] {
+        match &self.hash {
+            Hash::Computed(h) => h.as_bytes(),
+            Hash::Original => self.original.as_bytes(),
+        }
+    }
 }
 
 /// Identities to map, in the order they were added. Build requests from it with
@@ -459,7 +468,7 @@ fn apply(
     // Group positions by hash (a stable sort keeps each group in position order), so that every
     // input sharing a hash gets the last mapped and the last unmapped answer for that hash.
     let mut order: Vec<usize> = (0..sent.len()).collect();
-    let hash_at = |i: usize| sent.get(i).map(Item::hash);
+    let hash_at = |i: usize| sent.get(i).map(Item::hash_bytes);
     order.sort_by(|&a, &b| hash_at(a).cmp(&hash_at(b)));
     // `(position of the answer, group)`, one per group and table.
     let mut mapped: Vec<(usize, &[usize])> = Vec::new();
@@ -729,9 +738,10 @@ impl IdentityMapV3Response {
 
     /// Adds the results of another request (for example the next batch); on a key present in
     /// both, `other` wins.
-    pub fn merge(&mut self, other: Self) {
-        self.mapped.extend(other.mapped);
-        self.unmapped.extend(other.unmapped);
+    pub fn merge(&mut self, mut other: Self) {
+        // `append` moves the entries in one linear pass (later ones win, as with `extend`).
+        self.mapped.append(&mut other.mapped);
+        self.unmapped.append(&mut other.unmapped);
     }
 
     /// The two tables: `(mapped, unmapped)`.
@@ -894,5 +904,31 @@ mod tests {
         };
         assert!(!m.is_refresh_due(Timestamp::from_millis(9_999)));
         assert!(m.is_refresh_due(Timestamp::from_millis(10_000)));
+    }
+
+    #[test]
+    fn merge_keeps_both_and_the_later_result_wins() {
+        let mut input = IdentityMapV3Input::new();
+        input.add_email_hash("h1").add_email_hash("h2");
+        let first = input
+            .into_request()
+            .parse_response(br#"{"status":"success","body":{"email_hash":[{"u":"A","p":null,"r":1},{"e":"optout"}]}}"#)
+            .unwrap();
+        let mut input = IdentityMapV3Input::new();
+        input.add_email_hash("h1").add_email_hash("h3");
+        let second = input
+            .into_request()
+            .parse_response(br#"{"status":"success","body":{"email_hash":[{"u":"B","p":null,"r":1},{"u":"C","p":null,"r":1}]}}"#)
+            .unwrap();
+        let mut merged = IdentityMapV3Response::default();
+        merged.merge(first);
+        merged.merge(second);
+        assert_eq!(merged.get_mapped("h1").unwrap().current_raw_uid(), "B");
+        assert_eq!(merged.get_mapped("h3").unwrap().current_raw_uid(), "C");
+        assert_eq!(
+            merged.get_unmapped("h2").map(UnmappedIdentity::reason),
+            Some(UnmappedReason::OptOut)
+        );
+        assert_eq!((merged.mapped().len(), merged.unmapped().len()), (2, 1));
     }
 }

@@ -13,6 +13,7 @@
 //! | `POST /v2/identity/buckets` (deprecated) | [`salt_buckets`] | request: none; response: `alloc` |
 //! | `POST /v2/optout/status` | [`optout_status`] | `alloc` |
 //! | `POST /v2/key/bidstream`, `/v2/key/sharing` | [`key_refresh`] (state machine) | `alloc` |
+//! | the same, one download kept as its document | [`key_set`] | `alloc` |
 //! | `POST /v2/token/validate` | [`token_validate`] | `alloc` |
 //! | `POST /v2/token/client-generate` | `client_side` | `cstg` |
 
@@ -28,6 +29,8 @@ pub mod identity_map_v3;
 pub mod identity_tokens;
 #[cfg(feature = "alloc")]
 pub mod key_refresh;
+#[cfg(feature = "alloc")]
+pub mod key_set;
 #[cfg(feature = "alloc")]
 mod map_document;
 #[cfg(feature = "alloc")]
