@@ -82,7 +82,11 @@ export class PublisherClient {
 
 /** An advertiser's or data provider's client: /v3/identity/map. */
 export class IdentityMapV3Client {
-  constructor(config: ClientConfig & { maxInFlight?: number });
+  /**
+   * `maxInFlight`: batches sent at once by mapBulk (default 20). `sleep`: how to wait before a
+   * retry (default: a timer), e.g. a simulated clock in tests.
+   */
+  constructor(config: ClientConfig & { maxInFlight?: number; sleep?: (ms: number) => Promise<void> });
   /** One request, no retry; empties `input`. */
   map(input: IdentityMapV3Input): Promise<IdentityMapV3Response>;
   /** Batches, up to maxInFlight (20) at once, retries with backoff, merged in input order; empties `input`. */

@@ -345,10 +345,12 @@ class PublisherClient {
 class IdentityMapV3Client {
   #operator;
   #maxInFlight;
+  #sleep;
 
   constructor(config) {
     this.#operator = new Operator(config);
     this.#maxInFlight = Math.max(1, config.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+    this.#sleep = config.sleep ?? delay;
   }
 
   /** Maps every identity of `input` (an IdentityMapV3Input, emptied) in one request, no retry. */
@@ -408,7 +410,7 @@ class IdentityMapV3Client {
         return await this.#send(request);
       } catch (e) {
         if (done >= attempts || !isRetryable(e) || signal.aborted) throw e;
-        await delay(uid2.retryBackoffMillis(done, randomU32()));
+        await this.#sleep(uid2.retryBackoffMillis(done, randomU32()));
         if (signal.aborted) throw e;
       }
     }
