@@ -4,8 +4,10 @@
 //
 // The repository directory is preopened at its own absolute path, so tests that read
 // `env!("CARGO_MANIFEST_DIR")/test-vectors` find their files; nothing else of the host file
-// system is visible. Only UID2_*, PROPTEST_* and RUST_* variables reach the program.
-// The process exits with the program's exit code.
+// system is visible. Only UID2_*, PROPTEST_* and RUST_* variables and the CGI request
+// variables (QUERY_STRING, REQUEST_METHOD, CONTENT_TYPE, CONTENT_LENGTH; the edge example reads
+// them) reach the program, which gets this process's standard input and output. The process
+// exits with the program's exit code.
 
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -21,7 +23,9 @@ if (!wasmPath) {
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const env = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => /^(UID2_|PROPTEST_|RUST_)/.test(name)),
+  Object.entries(process.env).filter(([name]) =>
+    /^(UID2_|PROPTEST_|RUST_)/.test(name)
+    || ["QUERY_STRING", "REQUEST_METHOD", "CONTENT_TYPE", "CONTENT_LENGTH"].includes(name)),
 );
 
 const wasi = new WASI({
