@@ -32,7 +32,7 @@ rm -rf "$out"
 mkdir -p "$out/wasm"
 wasm-bindgen --target nodejs --no-typescript --out-dir "$out/wasm" --out-name uid2_wasm \
     target/wasm32-unknown-unknown/release/uid2_wasm.wasm
-cp js/index.js js/index.d.ts js/client.js js/client.d.ts README.md "$out/"
+cp js/index.js js/index.mjs js/index.d.ts js/client.js js/client.mjs js/client.d.ts README.md "$out/"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
 node -e '
 const fs = require("fs");
