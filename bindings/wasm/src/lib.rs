@@ -8,19 +8,20 @@
 //! timers to JavaScript: `now` is always an argument (milliseconds since the Unix epoch).
 //!
 //! Secrets stay in WebAssembly memory. Key sets, credentials, identities and refreshers are
-//! JavaScript handles to Rust values: their keys, client secret, API key and refresh response
-//! key never cross into JavaScript (except the API key, inside the `Authorization` header of
-//! each request to send), and `free()` drops the value, which zeroizes them. Secret and DII
-//! arguments (key-set documents, client secrets, API keys, emails, phone numbers, raw UIDs to
-//! encrypt, operator replies) are copied into WebAssembly memory by the glue and wiped there
-//! once read.
+//! JavaScript handles to Rust values: key-set keys and the client secret never cross into
+//! JavaScript, the API key only inside the `Authorization` header of each request to send, and
+//! a refresh response key only inside the identity JSON a publisher stores in its session.
+//! `free()` drops the value, which zeroizes it, and the stack that handled a secret is wiped
+//! after each call (see `src/scrub.rs`). Secret and DII arguments (key-set documents, client secrets,
+//! API keys, identity JSON, emails, phone numbers, raw UIDs to encrypt, operator replies) are
+//! copied into WebAssembly memory by the glue and wiped there once read.
 //!
 //! Features: `operator` (default) adds everything but key sets and tokens: credentials and the
 //! envelope, normalization and hashing, token generate and refresh, identity map v3 and key
 //! refresh. Without it the module holds key-set parsing, decryption and sharing encryption only
 //! (for edge runtimes that receive their key set some other way).
 //!
-//! The JavaScript API of the package (`pkg/index.js`, typed by `pkg/index.d.ts`) wraps these
+//! The JavaScript API of the package (`js/index.js`, typed by `js/index.d.ts`) wraps these
 //! exports; names starting with `__` are internal to it.
 
 extern crate alloc;
