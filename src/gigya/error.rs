@@ -62,6 +62,8 @@ pub enum GigyaError {
     InvalidJwtSignature,
     /// The `iss` claim is not the issuer of the expected API key.
     InvalidIssuer,
+    /// The `apiKey` claim names another API key than the expected one.
+    InvalidApiKey,
     /// A required claim is missing or has the wrong type.
     MissingClaim {
         /// The claim's name.
@@ -131,6 +133,7 @@ impl fmt::Display for GigyaError {
             Self::UnknownKeyId => f.write_str("the jwt key id is missing or unknown"),
             Self::InvalidJwtSignature => f.write_str("the jwt signature is invalid"),
             Self::InvalidIssuer => f.write_str("the jwt issuer does not match the api key"),
+            Self::InvalidApiKey => f.write_str("the jwt apiKey claim does not match the api key"),
             Self::MissingClaim { name } => {
                 write!(f, "the jwt claim `{name}` is missing or has the wrong type")
             }

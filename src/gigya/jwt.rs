@@ -301,7 +301,8 @@ fn decode_json_segment(segment: &str) -> Result<Map<String, Value>, GigyaError> 
 ///
 /// Checks, in order: three base64url segments holding JSON objects; header `alg` is `RS256`
 /// (`none`, `HS256` and every other algorithm are refused); header `kid` names a key in `jwks`;
-/// the RS256 signature verifies; `iss`, when present, is `https://fidm.gigya.com/jwt/<api_key>/`;
+/// the RS256 signature verifies; `iss` is present and is exactly
+/// `https://fidm.gigya.com/jwt/<api_key>/`; `apiKey`, when present, is `api_key`;
 /// `exp` is present and `now <= exp + skew_secs`; `iat`, when present, is `<= now + skew_secs`
 /// (see [`DEFAULT_ID_TOKEN_SKEW_SECS`]). Fetching the key set again after an unknown `kid`
 /// (key rotation) is the caller's job.
@@ -309,7 +310,8 @@ fn decode_json_segment(segment: &str) -> Result<Map<String, Value>, GigyaError> 
 /// # Errors
 /// [`GigyaError::MalformedJwt`], [`GigyaError::UnsupportedAlgorithm`],
 /// [`GigyaError::UnknownKeyId`], [`GigyaError::InvalidJwtSignature`],
-/// [`GigyaError::InvalidIssuer`], [`GigyaError::MissingClaim`],
+/// [`GigyaError::InvalidIssuer`], [`GigyaError::InvalidApiKey`], [`GigyaError::MissingClaim`]
+/// (also for a token without `iss`),
 /// [`GigyaError::TokenExpired`] or [`GigyaError::TokenNotYetValid`].
 pub fn validate_id_token(
     token: &str,
@@ -346,11 +348,17 @@ pub fn validate_id_token(
     key.pkcs1v15_verify::<Sha256>(signed.as_bytes(), &signature)
         .map_err(|_| GigyaError::InvalidJwtSignature)?;
     let claims = decode_json_segment(payload)?;
-    if let Some(iss) = claims.get("iss") {
-        let expected = format!("https://fidm.gigya.com/jwt/{api_key}/");
-        if iss.as_str() != Some(expected.as_str()) {
-            return Err(GigyaError::InvalidIssuer);
-        }
+    let iss = claims
+        .get("iss")
+        .ok_or(GigyaError::MissingClaim { name: "iss" })?;
+    let expected = format!("https://fidm.gigya.com/jwt/{api_key}/");
+    if iss.as_str() != Some(expected.as_str()) {
+        return Err(GigyaError::InvalidIssuer);
+    }
+    if let Some(claimed) = claims.get("apiKey")
+        && claimed.as_str() != Some(api_key)
+    {
+        return Err(GigyaError::InvalidApiKey);
     }
     let now_secs = now.as_secs_floor();
     let skew = i64::try_from(skew_secs).unwrap_or(i64::MAX);

@@ -108,6 +108,7 @@ fn error_class(e: &GigyaError) -> &'static str {
         GigyaError::UnknownKeyId => "UNKNOWN_KID",
         GigyaError::InvalidJwtSignature => "INVALID_SIGNATURE",
         GigyaError::InvalidIssuer => "INVALID_ISSUER",
+        GigyaError::InvalidApiKey => "INVALID_API_KEY",
         GigyaError::TokenExpired { .. } => "EXPIRED",
         GigyaError::TokenNotYetValid { .. } => "NOT_YET_VALID",
         GigyaError::MissingClaim { .. } => "MISSING_CLAIM",
