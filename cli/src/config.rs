@@ -7,7 +7,7 @@ use uid2::Timestamp;
 use uid2::envelope::{Credentials, Environment};
 use uid2::operator::OperatorCall;
 use uid2_blocking::{
-    ClientConfig, Error as ClientError, Header, OsRandom, RetryConfig, Transport as _,
+    BaseUrl, ClientConfig, Error as ClientError, Header, OsRandom, RetryConfig, Transport as _,
     UreqTransport,
 };
 use zeroize::Zeroizing;
@@ -99,7 +99,7 @@ impl<'a> Settings<'a> {
     /// # Errors
     /// Usage when none is given, or an http:// URL to a host that is not loopback without
     /// --allow-insecure-http.
-    pub(crate) fn base_url(&self) -> Result<String, CliError> {
+    pub(crate) fn base_url(&self) -> Result<BaseUrl, CliError> {
         let url = if let Some(url) = &self.global.base_url {
             url.clone()
         } else if let Some(env) = self.global.environment {
@@ -111,8 +111,7 @@ impl<'a> Settings<'a> {
                 "pass --base-url URL or --environment uid2-integ|uid2-prod|euid-integ|euid-prod, or set UID2_BASE_URL (`uid2 operator serve` runs one locally)",
             ));
         };
-        check_url(&url, self.global.allow_insecure_http)?;
-        Ok(url.trim_end_matches('/').to_owned())
+        check_url(&url, self.global.allow_insecure_http)
     }
 
     /// The client secret for the envelope commands: `flag`, then --secret-file, then
@@ -159,7 +158,7 @@ impl<'a> Settings<'a> {
         let base_url = self.base_url()?;
         let timeout = Duration::from_secs(self.global.timeout.max(1));
         Ok(
-            ClientConfig::with_credentials(&base_url, self.credentials()?)
+            ClientConfig::with_credentials(base_url, self.credentials()?)
                 .with_timeout(timeout)
                 .with_connect_timeout(timeout.min(Duration::from_secs(10)))
                 .with_user_agent(concat!("uid2-cli/", env!("CARGO_PKG_VERSION"))),
@@ -210,34 +209,19 @@ impl SendArgs {
     }
 }
 
-/// Refuses plain-text HTTP to anything but this machine unless allowed.
-fn check_url(url: &str, allow_insecure: bool) -> Result<(), CliError> {
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        return Ok(());
-    }
-    let Some(rest) = lower.strip_prefix("http://") else {
-        return Err(CliError::usage(format!("unsupported base URL {url:?}"))
-            .hint("it must start with https:// (or http:// for a local operator)"));
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
+/// The base URL as the adapters check it (`BaseUrl`): https, or plain http to loopback only,
+/// unless --allow-insecure-http.
+fn check_url(url: &str, allow_insecure: bool) -> Result<BaseUrl, CliError> {
+    let parsed = if allow_insecure {
+        BaseUrl::parse_allowing_insecure_http(url)
     } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+        BaseUrl::parse(url)
     };
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback || allow_insecure {
-        Ok(())
-    } else {
-        Err(CliError::usage(format!(
-            "refusing plain http to {host}: only loopback addresses may use http://"
-        ))
-        .hint("use https://, or pass --allow-insecure-http if this really is a test operator"))
-    }
+    parsed.map_err(|e| {
+        CliError::usage(format!("unusable base URL {url:?}: {e}")).hint(
+            "use https:// (http:// only to 127.0.0.1, [::1] or localhost), or pass --allow-insecure-http if this really is a test operator",
+        )
+    })
 }
 
 #[cfg(test)]

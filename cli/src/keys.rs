@@ -73,7 +73,7 @@ fn fetch(settings: &Settings<'_>, role: KeyRole, output: &Path) -> Result<(), Cl
     let meta = json!({
         "fetched_at": fetched_at.as_millis(),
         "endpoint": endpoint,
-        "base_url": base_url,
+        "base_url": base_url.as_str(),
     });
     let bytes = document.as_bytes();
     let start = bytes

@@ -27,7 +27,7 @@ use crate::transport::{Header, Transport, UreqTransport};
 /// use uid2_blocking::{CstgClient, CstgConfig};
 ///
 /// let credentials = ClientSideCredentials::new("my-subscription-id", "UID2-X-I-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE...")?;
-/// let client = CstgClient::new(CstgConfig::new("https://operator-integ.uidapi.com", credentials))?;
+/// let client = CstgClient::new(CstgConfig::new("https://operator-integ.uidapi.com", credentials)?)?;
 /// let request = ClientSideTokenGenerateRequest::from_email("user@example.com")?
 ///     .with_app_name("com.example.tvapp")?;
 /// if let Some(identity) = client.generate_token(&request)?.identity() {

@@ -15,7 +15,7 @@ use crate::transport::{Header, HttpResponse, Transport, UreqTransport};
 /// One operator: base URL, credentials, transport and timeout.
 #[derive(Clone)]
 pub(crate) struct Operator {
-    base_url: String,
+    base_url: uid2_http::BaseUrl,
     credentials: Credentials,
     transport: Arc<dyn Transport>,
     timeout: Duration,

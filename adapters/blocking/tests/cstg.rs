@@ -32,6 +32,7 @@ fn cstg_client(local: &Local) -> CstgClient {
     .unwrap();
     CstgClient::new(
         CstgConfig::new(&op.base_url(), credentials)
+            .unwrap()
             .with_timeout(Duration::from_secs(5))
             .with_connect_timeout(Duration::from_secs(2)),
     )

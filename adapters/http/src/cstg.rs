@@ -5,7 +5,7 @@ use std::time::Duration;
 use uid2::envelope::{CLIENT_VERSION, Environment};
 use uid2::operator::client_side::ClientSideCredentials;
 
-use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+use crate::{BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Error};
 
 /// Where and how a `CstgClient` calls `/v2/token/client-generate` (and `/v2/token/refresh`):
 /// the operator's base URL, the subscription id and public key, and the connection settings.
@@ -14,8 +14,8 @@ use crate::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CstgConfig {
-    /// The operator's base URL, e.g. `https://prod.uidapi.com` (no `/v2`).
-    pub base_url: String,
+    /// The operator's base URL, e.g. `https://prod.uidapi.com` (no `/v2`); see [`BaseUrl`].
+    pub base_url: BaseUrl,
     /// The subscription id and the operator's public key.
     pub credentials: ClientSideCredentials,
     /// Bound on DNS, TCP and TLS together.
@@ -31,11 +31,20 @@ pub struct CstgConfig {
 }
 
 impl CstgConfig {
-    /// A configuration with the default timeouts and limits.
+    /// A configuration with the default timeouts and limits. The URL is checked here:
+    /// plain `http://` is refused unless the host is loopback (see [`BaseUrl::parse`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] for a base URL [`BaseUrl::parse`] refuses.
+    pub fn new(base_url: &str, credentials: ClientSideCredentials) -> Result<Self, Error> {
+        Ok(Self::with_base_url(BaseUrl::parse(base_url)?, credentials))
+    }
+
+    /// A configuration from an already checked base URL, with the default timeouts and limits.
     #[must_use]
-    pub fn new(base_url: &str, credentials: ClientSideCredentials) -> Self {
+    pub fn with_base_url(base_url: BaseUrl, credentials: ClientSideCredentials) -> Self {
         Self {
-            base_url: base_url.to_owned(),
+            base_url,
             credentials,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
@@ -46,8 +55,13 @@ impl CstgConfig {
     }
 
     /// A configuration for a public environment.
-    #[must_use]
-    pub fn for_environment(environment: Environment, credentials: ClientSideCredentials) -> Self {
+    ///
+    /// # Errors
+    /// As [`CstgConfig::new`] (the public environments' URLs are all `https://`).
+    pub fn for_environment(
+        environment: Environment,
+        credentials: ClientSideCredentials,
+    ) -> Result<Self, Error> {
         Self::new(environment.base_url(), credentials)
     }
 

@@ -13,6 +13,9 @@
 mod cstg;
 pub use cstg::CstgConfig;
 
+mod base_url;
+pub use base_url::BaseUrl;
+
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
@@ -548,9 +551,10 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ClientConfig {
-    /// The operator's base URL, such as `https://prod.uidapi.com` (no `/v2`; one trailing `/`
-    /// is ignored).
-    pub base_url: String,
+    /// The operator's base URL, such as `https://prod.uidapi.com` (no `/v2`), checked when it
+    /// was parsed: `https://`, or `http://` only to a loopback host unless the caller opted in
+    /// with [`BaseUrl::parse_allowing_insecure_http`].
+    pub base_url: BaseUrl,
     /// The API key and client secret.
     pub credentials: Credentials,
     /// Time allowed to open a connection (default 10 s). Used by the default transport.
@@ -574,12 +578,16 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// A configuration for the operator at `base_url` with an API key and a base64 client
-    /// secret, and default timeouts.
+    /// secret, and default timeouts. The URL is checked here (see [`BaseUrl::parse`]): plain
+    /// `http://` is refused unless the host is loopback. For a test operator elsewhere on
+    /// plain HTTP, build the URL with [`BaseUrl::parse_allowing_insecure_http`] and use
+    /// [`ClientConfig::with_credentials`].
     ///
     /// # Errors
-    /// [`Error::Core`] with an [`EnvelopeError`] when the API key or the
-    /// secret cannot be used.
+    /// [`Error::InvalidConfig`] for a base URL [`BaseUrl::parse`] refuses; [`Error::Core`] with
+    /// an [`EnvelopeError`] when the API key or the secret cannot be used.
     pub fn new(base_url: &str, api_key: &str, secret_base64: &str) -> Result<Self, Error> {
+        let base_url = BaseUrl::parse(base_url)?;
         let credentials = Credentials::from_strings(api_key, secret_base64)?;
         Ok(Self::with_credentials(base_url, credentials))
     }
@@ -596,13 +604,11 @@ impl ClientConfig {
         Self::new(environment.base_url(), api_key, secret_base64)
     }
 
-    /// A configuration from already parsed credentials. A base URL that is not `https://` (or
-    /// `http://`, for a local operator) makes every call fail with
-    /// [`TransportErrorKind::InvalidRequest`].
+    /// A configuration from an already checked base URL and parsed credentials.
     #[must_use]
-    pub fn with_credentials(base_url: &str, credentials: Credentials) -> Self {
+    pub fn with_credentials(base_url: BaseUrl, credentials: Credentials) -> Self {
         Self {
-            base_url: base_url.to_owned(),
+            base_url,
             credentials,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,

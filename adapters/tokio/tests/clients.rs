@@ -650,20 +650,29 @@ fn clients_outside_a_runtime_fail_cleanly() {
     ));
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn unusable_base_url_is_a_transport_error() {
-    let config = ClientConfig::new(
+#[test]
+fn unusable_base_urls_are_refused_when_the_config_is_built() {
+    let secret = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
+    for url in [
         "ftp://127.0.0.1:9",
-        "UID2-C-L-999-key",
-        "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=",
-    )
-    .unwrap();
-    let err = PublisherClient::new(config)
-        .unwrap()
-        .generate_token(TokenGenerateRequest::from_email("a@example.com").unwrap())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+        "http://operator.example",
+        "http://10.0.0.1:8080",
+    ] {
+        assert!(
+            matches!(
+                ClientConfig::new(url, "UID2-C-L-999-key", secret),
+                Err(Error::InvalidConfig { .. })
+            ),
+            "{url}"
+        );
+    }
+    let insecure =
+        uid2_tokio::BaseUrl::parse_allowing_insecure_http("http://operator.example").unwrap();
+    let credentials =
+        uid2::envelope::Credentials::from_strings("UID2-C-L-999-key", secret).unwrap();
+    let config = ClientConfig::with_credentials(insecure, credentials);
+    assert_eq!(config.base_url.as_str(), "http://operator.example");
+    assert!(ClientConfig::new("http://127.0.0.1:9", "UID2-C-L-999-key", secret).is_ok());
 }
 
 #[test]

@@ -39,6 +39,7 @@ fn cstg_client(op: &LocalOperator) -> CstgClient {
     .unwrap();
     CstgClient::new(
         CstgConfig::new(&op.base_url(), credentials)
+            .unwrap()
             .with_timeout(Duration::from_secs(5))
             .with_connect_timeout(Duration::from_secs(2)),
     )
@@ -145,7 +146,8 @@ async fn cstg_failures_are_typed() {
             other.client_side_public_key(),
         )
         .unwrap();
-        let wrong_key = CstgClient::new(CstgConfig::new(&op.base_url(), credentials)).unwrap();
+        let wrong_key =
+            CstgClient::new(CstgConfig::new(&op.base_url(), credentials).unwrap()).unwrap();
         let err = wrong_key
             .generate_token(&request("user@example.com", "https://example.com"))
             .await
