@@ -14,7 +14,9 @@ mod cstg;
 pub use cstg::CstgConfig;
 
 mod base_url;
+mod proxy;
 pub use base_url::BaseUrl;
+pub use proxy::EnvProxy;
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -567,8 +569,9 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// Largest reply body accepted (default 64 MiB). Used by the default transport.
     pub max_response_bytes: usize,
-    /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
-    /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
+    /// Honour the proxy environment variables for `https://` requests (`HTTPS_PROXY`, else
+    /// `ALL_PROXY`, and `NO_PROXY`; never `HTTP_PROXY`, and nothing under CGI: see
+    /// [`EnvProxy`]; default `false`). Used by the default transport.
     pub proxy_from_env: bool,
     /// Key refresh timing for the bidstream and sharing clients.
     pub key_refresh: KeyRefreshConfig,
@@ -691,8 +694,9 @@ pub struct GigyaConfig {
     pub user_agent: String,
     /// Largest reply body accepted (default 64 MiB). Used by the default transport.
     pub max_response_bytes: usize,
-    /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
-    /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
+    /// Honour the proxy environment variables for `https://` requests (`HTTPS_PROXY`, else
+    /// `ALL_PROXY`, and `NO_PROXY`; never `HTTP_PROXY`, and nothing under CGI: see
+    /// [`EnvProxy`]; default `false`). Used by the default transport.
     pub proxy_from_env: bool,
 }
 

@@ -103,10 +103,12 @@ impl HyperTransport {
         Self::build(connect_timeout, max_response_bytes, Some(matcher))
     }
 
-    /// Like [`new`](Self::new), but honouring the standard proxy environment variables
-    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, upper or lower case), read
-    /// once, now. Only `http://` proxies are supported: a connection that would need another
-    /// kind fails with [`TransportErrorKind::Connect`].
+    /// Like [`new`](Self::new), but honouring the proxy environment variables for `https://`
+    /// requests, read once, now: `HTTPS_PROXY` (else `ALL_PROXY`) and `NO_PROXY`, upper or
+    /// lower case; never `HTTP_PROXY`, and nothing at all when `REQUEST_METHOD` is set (CGI).
+    /// Plain `http://` requests always go direct. See [`EnvProxy`](uid2_http::EnvProxy). Only
+    /// `http://` proxies are supported: a connection that would need another kind fails with
+    /// [`TransportErrorKind::Connect`].
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
@@ -114,11 +116,33 @@ impl HyperTransport {
         connect_timeout: Duration,
         max_response_bytes: usize,
     ) -> Result<Self, Error> {
-        Self::build(
+        Self::with_env_proxy(
             connect_timeout,
             max_response_bytes,
-            Some(Matcher::from_env()),
+            uid2_http::EnvProxy::from_env(),
         )
+    }
+
+    /// Like [`with_proxy_from_env`](Self::with_proxy_from_env), with the environment already
+    /// read (for example with [`EnvProxy::from_lookup`](uid2_http::EnvProxy::from_lookup));
+    /// `None` means no proxy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
+    pub fn with_env_proxy(
+        connect_timeout: Duration,
+        max_response_bytes: usize,
+        proxy: Option<uid2_http::EnvProxy>,
+    ) -> Result<Self, Error> {
+        let matcher = proxy.map(|p| {
+            let builder = Matcher::builder().https(p.url().to_owned());
+            match p.no_proxy() {
+                Some(no) => builder.no(no.to_owned()),
+                None => builder,
+            }
+            .build()
+        });
+        Self::build(connect_timeout, max_response_bytes, matcher)
     }
 
     /// The default transport for `config`: its connect timeout, body limit and proxy choice.
