@@ -36,6 +36,10 @@
 //! `b = min(initial_backoff × 2^(n-1), max_backoff)`. `test-vectors/key_refresh.json` holds
 //! traces of it.
 //!
+//! [`KeyRefresher::request_refresh`] moves the next attempt forward only while no failure is
+//! pending; after a failure the backoff holds, so callers that ask for a refresh on every
+//! decryption failure cannot make the client hammer an operator that is down.
+//!
 //! After every `handle_*` call, drain `poll_transmit` and then `poll_event` before waiting
 //! again. A failed refresh never produces a key set: keep using the last good one (it stays
 //! usable until its keys expire; decryption then reports `KEYS_NOT_SYNCED`).
@@ -375,14 +379,25 @@ impl KeyRefresher {
         }
     }
 
-    /// Asks for an attempt at `now`, ahead of the schedule (a caller's "refresh now"). When a
-    /// request is already in flight nothing changes: its reply is the answer. The failure count,
-    /// the last success and the key expiry carry on, so a forced attempt that fails backs off
-    /// from where the schedule was, not from the start.
+    /// Asks for an attempt at `now`, ahead of the schedule (a caller's "refresh now").
     ///
-    /// Returns whether an attempt is now due: follow with [`poll_transmit`](Self::poll_transmit).
+    /// - While the last attempt succeeded (or before the first attempt), the next attempt is
+    ///   moved to `now`.
+    /// - While failures are pending (the last attempt failed), the backoff holds: the next
+    ///   attempt stays at its retry time. A caller that asks on every `NOT_INITIALIZED` or
+    ///   `KEYS_NOT_SYNCED` therefore never sends more requests to an operator that is down
+    ///   than the backoff schedule does.
+    /// - When a request is already in flight nothing changes: its reply is the answer.
+    ///
+    /// The failure count, the last success and the key expiry carry on, so a forced attempt
+    /// that fails backs off from where the schedule was, not from the start.
+    ///
+    /// Returns whether an attempt is due at `now`: follow with
+    /// [`poll_transmit`](Self::poll_transmit). When it is `false`, [`poll_timeout`](Self::poll_timeout)
+    /// says when the next attempt (or the request in flight's deadline) is.
     pub fn request_refresh(&mut self, now: Timestamp) -> bool {
         match self.state {
+            State::Waiting(due) if self.failures > 0 => due <= now,
             State::Waiting(due) => {
                 if due > now {
                     self.state = State::Waiting(now);
