@@ -460,3 +460,37 @@ fn refresh_requested_on_every_bid_does_not_hammer_a_down_operator() {
         u32::try_from(attempts.len()).unwrap()
     );
 }
+
+/// A caller that schedules on a monotonic clock gives the wall-clock time apart: the schedule
+/// follows `now`, the envelope carries `request_time` (what the operator checks).
+#[test]
+fn request_time_is_apart_from_the_schedule() {
+    let credentials = Credentials::from_strings("k", SECRET_B64).unwrap();
+    let schedule_t0 = Timestamp::from_millis(T0);
+    let mut r = KeyRefresher::new(
+        KeyEndpoint::Bidstream,
+        credentials,
+        KeyRefreshConfig::default(),
+        schedule_t0,
+    );
+    // The wall clock was stepped back an hour; the schedule clock was not.
+    let wall = Timestamp::from_millis(T0 - HOUR);
+    assert!(
+        r.poll_transmit_with_request_time(wall, wall, &mut Counter(1))
+            .unwrap()
+            .is_none(),
+        "the schedule decides what is due, not the request time"
+    );
+    let request = r
+        .poll_transmit_with_request_time(schedule_t0, wall, &mut Counter(1))
+        .unwrap()
+        .expect("due at the schedule's start");
+    let secret = uid2::Secret::<32>::from_base64(SECRET_B64).unwrap();
+    let opened = uid2::server::open_request(&secret, Some("text/plain"), request.body()).unwrap();
+    assert_eq!(opened.timestamp(), wall);
+    assert_eq!(
+        r.poll_timeout(),
+        Some(schedule_t0.saturating_add_millis(30_000)),
+        "the response deadline is on the schedule clock"
+    );
+}

@@ -278,7 +278,9 @@ impl KeyRefresher {
     }
 
     /// The request to send, when an attempt is due at `now` and none is in flight. Draws the
-    /// envelope's IV and nonce and a jitter value from `rng`.
+    /// envelope's IV and nonce and a jitter value from `rng`. The envelope carries `now` as its
+    /// timestamp; a caller that schedules on another clock than the wall clock uses
+    /// [`poll_transmit_with_request_time`](Self::poll_transmit_with_request_time).
     ///
     /// # Errors
     /// [`EnvelopeError`] when the request cannot be sealed (the random source failed); the
@@ -288,11 +290,33 @@ impl KeyRefresher {
         now: Timestamp,
         rng: &mut impl SecureRandom,
     ) -> Result<Option<OperatorRequest<'_>>, EnvelopeError> {
+        self.poll_transmit_with_request_time(now, now, rng)
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) with the envelope's timestamp given apart from
+    /// the schedule's `now`.
+    ///
+    /// The refresher only compares the `now` values of its `handle_*` and `poll_*` calls with
+    /// one another and adds delays to them, so a caller may drive the schedule with a monotonic
+    /// clock expressed as [`Timestamp`]s (one that a step of the wall clock cannot move back).
+    /// The operator, however, checks the request's timestamp against its own wall clock (it
+    /// refuses a request more than about a minute off): `request_time` is that wall-clock time,
+    /// and is used for nothing else. `poll_timeout`, `retry_at`, `last_success` and
+    /// `key_set_age_millis` are then on the caller's schedule clock.
+    ///
+    /// # Errors
+    /// As [`poll_transmit`](Self::poll_transmit).
+    pub fn poll_transmit_with_request_time(
+        &mut self,
+        now: Timestamp,
+        request_time: Timestamp,
+        rng: &mut impl SecureRandom,
+    ) -> Result<Option<OperatorRequest<'_>>, EnvelopeError> {
         match self.state {
             State::Waiting(due) if now >= due => {}
             _ => return Ok(None),
         }
-        let sealed = self.seal(now, rng);
+        let sealed = self.seal(request_time, rng);
         match sealed {
             Ok(pending) => {
                 let deadline = now.saturating_add_millis(millis(self.config.response_timeout));
@@ -313,7 +337,7 @@ impl KeyRefresher {
 
     fn seal(
         &mut self,
-        now: Timestamp,
+        request_time: Timestamp,
         rng: &mut impl SecureRandom,
     ) -> Result<PendingResponse, EnvelopeError> {
         let mut jitter = [0u8; 4];
@@ -325,7 +349,7 @@ impl KeyRefresher {
         self.body.resize(len, 0);
         let (written, pending) = envelope::seal_request(
             self.credentials.secret(),
-            now,
+            request_time,
             rng,
             &[],
             BodyEncoding::Text,
