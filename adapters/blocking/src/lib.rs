@@ -79,7 +79,7 @@ pub use error::{CoreError, Error};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::IdentityMapClient;
 pub use identity_map_v3::IdentityMapV3Client;
-pub use keys::{BidstreamClient, RefreshGuard, RefreshStatus, SharingClient};
+pub use keys::{BidstreamClient, RefreshGuard, RefreshStatus, RefreshWorker, SharingClient};
 pub use optout::OptOutStatusClient;
 pub use publisher::PublisherClient;
 pub use random::OsRandom;

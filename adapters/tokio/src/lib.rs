@@ -75,7 +75,7 @@ pub use error::{CoreError, Error, TransportError, TransportErrorKind};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::{IdentityMapClient, IdentityMapV3Client, OptOutStatusClient};
 pub use publisher::PublisherClient;
-pub use refresher::RefreshStatus;
+pub use refresher::{RefreshStatus, RefreshWorker};
 pub use sharing::SharingClient;
 pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HttpResponse, HyperTransport, Transport};
 pub use uid2_http::{CstgConfig, RetryConfig};
