@@ -268,13 +268,6 @@ impl OperatorCall {
         }
     }
 
-    /// The call's span, to instrument the transport's future with (it then parents what the
-    /// transport logs). A disabled span without the `tracing` feature.
-    #[cfg(feature = "tracing")]
-    pub const fn span(&self) -> &tracing::Span {
-        &self.span
-    }
-
     /// Records the call's outcome.
     #[cfg_attr(
         not(any(feature = "metrics", feature = "tracing")),
