@@ -30,8 +30,9 @@ use uid2_http::telemetry::{self, RefreshTelemetry, TokenMetrics};
 pub use uid2_http::{RefreshStatus, RefreshWorker};
 
 /// The longest the refresh thread sleeps before looking at the schedule again, so that the
-/// key-set age gauge is updated at least once a minute.
-const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// gauges (key-set age) and the decryption counters reach the metrics recorder at least every
+/// 10 seconds.
+const MAX_SLEEP: Duration = Duration::from_secs(10);
 
 /// The shared state of a bidstream or sharing client.
 struct KeyState {
@@ -164,8 +165,10 @@ impl KeyState {
         self.status().last_success
     }
 
-    /// The refresh status as of now.
+    /// The refresh status as of now. Publishes the decryption and encryption counts to the
+    /// metrics recorder on the way.
     fn refresh_status(&self) -> RefreshStatus {
+        self.metrics.publish();
         self.status().clone().as_of(
             self.schedule.monotonic(),
             self.schedule.wall(),
@@ -179,6 +182,7 @@ impl KeyState {
 
     fn set_worker(&self, state: RefreshWorker) {
         self.worker.set(state);
+        self.metrics.publish();
         self.telemetry.worker(state);
     }
 }

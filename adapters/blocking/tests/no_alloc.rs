@@ -123,6 +123,8 @@ fn decrypt_and_encrypt_allocate_nothing() {
     assert_eq!(heap_blocks(), before, "the hot path allocated");
     #[cfg(feature = "metrics")]
     {
+        // Reading the status publishes the counts.
+        let _ = (bidstream.refresh_status(), sharing.refresh_status());
         let scrape = prometheus.render();
         let counted = |labels: &str| {
             let prefix = format!("uid2_token_decrypt_total{{{labels}}} ");

@@ -105,7 +105,8 @@ fn outcomes_are_counted_and_nothing_secret_is_recorded() {
     guard.stop();
     assert_eq!(bidstream.refresh_status().worker, RefreshWorker::Stopped);
 
-    // --- metrics ---
+    // --- metrics --- (reading the status publishes the decryption counts)
+    let _ = (bidstream.refresh_status(), sharing.refresh_status());
     let scrape = prometheus.render();
     let decrypts = |role: &str, status: &str| {
         sample(

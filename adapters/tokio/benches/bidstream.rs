@@ -135,6 +135,7 @@ fn bidstream(c: &mut Criterion) {
     println!("key sets swapped during the bench: {swaps}");
     #[cfg(feature = "metrics")]
     {
+        let _ = client.refresh_status(); // publishes the counts
         let scrape = prometheus.render();
         let counted = scrape
             .lines()

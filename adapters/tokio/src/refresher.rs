@@ -52,8 +52,10 @@ impl KeyStore {
         }
     }
 
-    /// The refresh status as of now, by `clock`.
+    /// The refresh status as of now, by `clock`. Publishes the decryption and encryption
+    /// counts to the metrics recorder on the way.
     fn status(&self, clock: &impl Clock) -> RefreshStatus {
+        self.metrics.publish();
         RefreshStatus::clone(&self.status.load()).as_of(
             clock.monotonic(),
             clock.wall(),
@@ -131,6 +133,7 @@ impl KeyClient {
                 _ => RefreshWorker::Stopped,
             };
             supervised.worker.set(state);
+            supervised.metrics.publish();
             telemetry.worker(state);
         }));
         Ok(Arc::new(Self {
@@ -193,8 +196,9 @@ struct Driver<T> {
     telemetry: RefreshTelemetry,
 }
 
-/// Longest single sleep, so that the key-set age gauge is updated at least once a minute.
-const MAX_SLEEP: Duration = Duration::from_secs(60);
+/// Longest single sleep, so that the gauges (key-set age) and the decryption counters reach
+/// the metrics recorder at least every 10 seconds.
+const MAX_SLEEP: Duration = Duration::from_secs(10);
 
 impl<T: Transport> Driver<T> {
     fn new_refresher(&self, schedule: &ScheduleClock<impl Clock>) -> KeyRefresher {

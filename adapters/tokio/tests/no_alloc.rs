@@ -87,6 +87,8 @@ async fn decrypt_and_encrypt_do_not_allocate() {
     assert_eq!(heap_blocks(), before, "the bid path allocated");
     #[cfg(feature = "metrics")]
     {
+        // Reading the status publishes the counts.
+        let _ = (bidstream.refresh_status(), sharing.refresh_status());
         let scrape = prometheus.render();
         let counted = |labels: &str| {
             let prefix = format!("uid2_token_decrypt_total{{{labels}}} ");

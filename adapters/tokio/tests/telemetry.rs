@@ -103,7 +103,8 @@ async fn outcomes_are_counted_and_nothing_secret_is_recorded() {
         );
         op.clear_faults();
 
-        // --- metrics ---
+        // --- metrics --- (reading the status publishes the decryption counts)
+        let _ = (bidstream.refresh_status(), sharing.refresh_status());
         let scrape = prometheus.render();
         let decrypts = |role: &str, status: &str| {
             sample(
