@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use uid2::operator::client_side::ClientSideTokenGenerateRequest;
 use uid2::operator::{IdentityTokens, TokenResponse};
+use uid2_http::telemetry::OperatorCall;
 
 use crate::CstgConfig;
 use crate::clock;
@@ -76,6 +77,7 @@ impl CstgClient {
 
     fn post<'h>(
         &self,
+        endpoint: &'static str,
         url: &str,
         headers: impl Iterator<Item = uid2::envelope::Header<'h>>,
         body: &[u8],
@@ -83,9 +85,13 @@ impl CstgClient {
         let headers: Vec<Header<'_>> = headers
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
-        self.transport
+        let call = OperatorCall::start(endpoint);
+        let result = self
+            .transport
             .post(url, &headers, body, self.config.timeout)
-            .map_err(Error::from)
+            .map_err(Error::from);
+        call.finish(&result);
+        result
     }
 
     /// Generates an identity for the email or phone hash in `request` ([`TokenResponse::OptOut`]
@@ -103,6 +109,7 @@ impl CstgClient {
         let (http, pending) =
             request.seal(&self.config.credentials, clock::now(), &mut OsRandom)?;
         let reply = self.post(
+            http.path(),
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),
@@ -118,6 +125,7 @@ impl CstgClient {
     pub fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {
         let (http, pending) = identity.refresh_request(None);
         let mut reply = self.post(
+            http.path(),
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use uid2::envelope::{Credentials, OperatorRequest};
 use uid2::operator::OperatorCall;
+use uid2_http::telemetry::OperatorCall as CallTelemetry;
 
 use crate::clock;
 use crate::config::{ClientConfig, RetryConfig};
@@ -59,9 +60,13 @@ impl Operator {
             .headers()
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
-        self.transport
+        let call = CallTelemetry::start(request.path());
+        let result = self
+            .transport
             .post(&url, &headers, request.body(), self.timeout)
-            .map_err(Error::from)
+            .map_err(Error::from);
+        call.finish(&result);
+        result
     }
 
     /// Seals a request for the endpoint the core assigns it (path and body encoding are the

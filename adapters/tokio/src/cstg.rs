@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use uid2::operator::client_side::ClientSideTokenGenerateRequest;
 use uid2::operator::{IdentityTokens, TokenResponse};
+use uid2_http::telemetry::OperatorCall;
 
 use crate::CstgConfig;
 use crate::clock::{self, OsRandom};
@@ -100,13 +101,16 @@ impl<T: Transport> CstgClient<T> {
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
         headers.push(Header::new("User-Agent", &config.user_agent, false));
+        let call = OperatorCall::start(http.path());
         let reply = bounded(
             config.timeout,
             self.inner
                 .transport
                 .post(&url, &headers, http.body().to_vec()),
         )
-        .await?;
+        .await;
+        call.finish(&reply);
+        let reply = reply?;
         Ok(pending.open(reply.status, &reply.body)?)
     }
 
@@ -124,13 +128,16 @@ impl<T: Transport> CstgClient<T> {
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
         headers.push(Header::new("User-Agent", &config.user_agent, false));
-        let mut reply = bounded(
+        let call = OperatorCall::start(http.path());
+        let reply = bounded(
             config.timeout,
             self.inner
                 .transport
                 .post(&url, &headers, http.body().to_vec()),
         )
-        .await?;
+        .await;
+        call.finish(&reply);
+        let mut reply = reply?;
         Ok(pending.open(
             reply.status,
             reply.content_type.as_deref(),

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use uid2::envelope::OperatorRequest;
+use uid2_http::telemetry::OperatorCall;
 
 use crate::config::ClientConfig;
 use crate::error::Error;
@@ -41,11 +42,14 @@ impl<T: Transport> Operator<T> {
             .collect();
         headers.push(Header::new("User-Agent", &self.config.user_agent, false));
         let body = body.unwrap_or_else(|| request.body().to_vec());
-        bounded(
+        let call = OperatorCall::start(request.path());
+        let result = bounded(
             self.config.timeout,
             self.transport.post(&url, &headers, body),
         )
-        .await
+        .await;
+        call.finish(&result);
+        result
     }
 }
 
