@@ -29,7 +29,7 @@ pub trait Transport: Send + Sync + 'static {
     ) -> Result<HttpResponse, TransportError>;
 }
 
-/// The default [`Transport`]: a ureq agent (rustls with ring and the webpki roots, connection
+/// The default [`Transport`]: a ureq agent (rustls with the AWS-LC provider and the webpki roots, connection
 /// pooling, no redirects, no proxy unless asked for).
 pub struct UreqTransport {
     direct: ureq::Agent,
@@ -98,8 +98,16 @@ impl UreqTransport {
         max_response_bytes: usize,
         proxy: Option<EnvProxy>,
     ) -> Self {
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::WebPki)
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
+            .build();
         let agent = |proxy: Option<ureq::Proxy>| {
             ureq::Agent::config_builder()
+                .tls_config(tls.clone())
                 .http_status_as_error(false)
                 .max_redirects(0)
                 .max_redirects_will_error(false)

@@ -45,7 +45,7 @@ pub trait Transport: Send + Sync + 'static {
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
 }
 
-/// The default transport: hyper-util's pooled client over rustls (ring provider, webpki
+/// The default transport: hyper-util's pooled client over rustls (AWS-LC provider, webpki
 /// roots), HTTP/1.1, with a connect timeout around DNS, TCP and TLS together.
 ///
 /// Plain `http://` URLs are accepted too (for a local operator on the loopback interface).
@@ -164,7 +164,7 @@ impl HyperTransport {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(connect_timeout));
         let https = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
             .map_err(|_| Error::InvalidConfig {
                 reason: "the TLS configuration could not be built",
             })?
