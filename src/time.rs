@@ -92,10 +92,14 @@ impl fmt::Display for Timestamp {
     }
 }
 
+/// A civil date: year, month (1–12), day (1–31).
+type Date = (i64, i64, i64);
+/// A time of day: hour, minute, second, millisecond.
+type TimeOfDay = (i64, i64, i64, i64);
+
 impl Timestamp {
-    /// The UTC calendar date and time of day: `((year, month, day), (hour, minute, second,
-    /// millisecond))`.
-    fn civil(self) -> Option<((i64, i64, i64), (i64, i64, i64, i64))> {
+    /// The UTC calendar date and time of day.
+    fn civil(self) -> Option<(Date, TimeOfDay)> {
         let days = self.0.div_euclid(86_400_000);
         let in_day = self.0.rem_euclid(86_400_000);
         let time = (
@@ -110,7 +114,7 @@ impl Timestamp {
 
 /// The civil date (proleptic Gregorian calendar) `days` after 1970-01-01: the inverse of
 /// [`days_from_civil`].
-fn civil_from_days(days: i64) -> Option<(i64, i64, i64)> {
+fn civil_from_days(days: i64) -> Option<Date> {
     let z = days.checked_add(719_468)?;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
