@@ -15,10 +15,13 @@
 //!
 //! # In scope / out of scope
 //!
-//! In scope: connection pooling, TLS (rustls with the ring provider and the webpki roots),
+//! In scope: connection pooling, TLS (rustls with the AWS-LC provider and the webpki roots),
 //! connect and whole-call timeouts, the background key refresh task, bounded concurrency and
-//! retries for bulk identity mapping. Out of scope: proxies, redirects (never followed),
-//! automatic retries of token generate and refresh.
+//! retries for bulk identity mapping, and proxies when asked for:
+//! [`ClientConfig::with_proxy_from_env`] reads `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` for
+//! `https://` requests (never `HTTP_PROXY`, nothing under CGI; see [`EnvProxy`]), and
+//! [`HyperTransport::with_proxy`] tunnels through a given proxy. Out of scope: redirects (never
+//! followed), automatic retries of token generate and refresh.
 //!
 //! # Operations visibility
 //!
