@@ -20,13 +20,10 @@ Options:
   -h, --help        print this help
 ";
 
-/// What the command line asks for.
-enum Command {
-    Run(LocalOperatorConfig),
-    Help,
-}
-
-fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+/// The configuration the command line asks for, or `None` for `--help`.
+fn parse_args(
+    args: impl IntoIterator<Item = String>,
+) -> Result<Option<LocalOperatorConfig>, String> {
     let mut config = LocalOperatorConfig::default();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -41,18 +38,18 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             "--opt-out" => config
                 .opt_out
                 .push(args.next().ok_or("--opt-out needs a value")?),
-            "-h" | "--help" => return Ok(Command::Help),
+            "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
-    Ok(Command::Run(config))
+    Ok(Some(config))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = match parse_args(std::env::args().skip(1)) {
-        Ok(Command::Run(c)) => c,
-        Ok(Command::Help) => {
+        Ok(Some(c)) => c,
+        Ok(None) => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
         }
