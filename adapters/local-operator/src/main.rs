@@ -22,7 +22,7 @@ Options:
 
 /// What the command line asks for.
 enum Command {
-    Run(LocalOperatorConfig),
+    Run(Box<LocalOperatorConfig>),
     Help,
 }
 
@@ -45,7 +45,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Command, String>
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
-    Ok(Command::Run(config))
+    Ok(Command::Run(Box::new(config)))
 }
 
 #[tokio::main]
@@ -61,7 +61,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let operator = match LocalOperator::start(config).await {
+    let operator = match LocalOperator::start(*config).await {
         Ok(o) => o,
         Err(e) => {
             eprintln!("cannot start the local operator: {e}");
@@ -80,6 +80,12 @@ async fn main() -> ExitCode {
     println!(
         "cstg public key:      {}",
         operator.client_side_public_key()
+    );
+    println!(
+        "gigya host:    {} (http; api key {}, partner secret {})",
+        operator.gigya_host(),
+        operator.gigya_api_key(),
+        operator.gigya_secret()
     );
     println!("(test credentials; press Ctrl-C to stop)");
     if tokio::signal::ctrl_c().await.is_err() {
