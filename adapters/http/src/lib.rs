@@ -10,10 +10,12 @@
     reason = "a std-only crate: std paths are the natural ones"
 )]
 
+mod chain;
 mod cstg;
 pub mod schedule;
 mod status;
 pub mod telemetry;
+pub use chain::ErrorChain;
 pub use cstg::CstgConfig;
 pub use status::{RefreshStatus, RefreshWorker, WorkerCell};
 
@@ -390,6 +392,12 @@ impl Error {
             Self::Http { status, .. } => uid2::operator::retry::is_retryable_status(*status),
             _ => false,
         }
+    }
+
+    /// Displays this error and its causes on one line (see [`ErrorChain`]).
+    #[must_use]
+    pub fn chain(&self) -> ErrorChain<'_> {
+        ErrorChain::new(self)
     }
 
     /// Whether this is [`Error::Timeout`].
