@@ -29,6 +29,13 @@ impl Operator {
     /// Prints `error: <what> failed: <error: cause: ...>` and a hint on stderr, and returns the
     /// exit code to end with.
     pub(crate) fn fail(&self, what: &str, error: &Error) -> ExitCode {
+        if self.is_local() && error.decrypt_error().is_none() {
+            let hint = format!(
+                "the embedded local operator at {} should not fail this way: please report it, with the output above",
+                self.base_url
+            );
+            return report(what, error, Some(hint));
+        }
         fail(what, error, &self.base_url)
     }
 }
@@ -187,7 +194,7 @@ fn hint(error: &Error, base_url: &str) -> Option<String> {
     if let Some(kind) = error.transport_kind() {
         return Some(match kind {
             TransportErrorKind::Connect => format!(
-                "is the operator at {base_url} reachable? Set UID2_BASE_URL to one that is (e.g. https://operator-integ.uidapi.com), {unset}"
+                "is the operator at {base_url} reachable from here (DNS, proxy, firewall)? Check UID2_BASE_URL (https://operator-integ.uidapi.com is the integration environment), {unset}"
             ),
             TransportErrorKind::InvalidRequest => {
                 format!("check UID2_BASE_URL ({base_url}): an http(s) URL without a path, {unset}")
