@@ -63,7 +63,10 @@ mod tests {
 
     /// An error with a message and an optional source, which its message does not repeat.
     #[derive(Debug)]
-    struct Layer(&'static str, Option<Box<dyn StdError + Send + Sync + 'static>>);
+    struct Layer(
+        &'static str,
+        Option<Box<dyn StdError + Send + Sync + 'static>>,
+    );
 
     impl fmt::Display for Layer {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
