@@ -135,19 +135,29 @@ impl Endpoint {
     }
 
     /// The endpoint of API `method` on an explicit `host` (a host override): the path is built
-    /// as in [`Endpoint::for_method`], the host is used as given.
+    /// as in [`Endpoint::for_method`], the host is used as given. The host may carry a port,
+    /// `host:port` (for example `127.0.0.1:8080` for a gateway or a local test server); the port
+    /// then enters the URL and, unless it is the scheme's default, the signed base string.
     ///
     /// # Errors
-    /// As [`Endpoint::for_method`], with [`GigyaError::InvalidHost`] for the host.
+    /// As [`Endpoint::for_method`], with [`GigyaError::InvalidHost`] for the host or a port that
+    /// is not plain decimal digits from 0 to 65535 without a leading zero.
     pub fn on_host(method: &str, host: &str, scheme: Scheme) -> Result<Self, GigyaError> {
         let (_, path) = namespace_and_path(method)?;
+        let (host, port) = match host.rsplit_once(':') {
+            Some((host, port)) => (
+                host,
+                Some(parse_port(port).map_err(|_| GigyaError::InvalidHost)?),
+            ),
+            None => (host, None),
+        };
         if !is_valid_host(host) {
             return Err(GigyaError::InvalidHost);
         }
         Ok(Self {
             scheme,
             host: host.to_string(),
-            port: None,
+            port,
             path,
         })
     }
@@ -293,6 +303,46 @@ mod tests {
             Endpoint::for_method("a.b", "us1.gigya.com/x", Scheme::Https),
             Err(GigyaError::InvalidHost)
         );
+    }
+
+    #[test]
+    fn host_override_with_a_port() {
+        let e =
+            Endpoint::on_host("accounts.getAccountInfo", "127.0.0.1:8080", Scheme::Http).unwrap();
+        assert_eq!(e.host(), "127.0.0.1");
+        assert_eq!(e.port(), Some(8080));
+        assert_eq!(e.url(), "http://127.0.0.1:8080/accounts.getAccountInfo");
+        assert_eq!(
+            e.normalized_url(),
+            "http://127.0.0.1:8080/accounts.getAccountInfo"
+        );
+        let e = Endpoint::on_host(
+            "accounts.getAccountInfo",
+            "Gw.Example.com:443",
+            Scheme::Https,
+        )
+        .unwrap();
+        assert_eq!(
+            e.url(),
+            "https://Gw.Example.com:443/accounts.getAccountInfo"
+        );
+        assert_eq!(
+            e.normalized_url(),
+            "https://gw.example.com/accounts.getAccountInfo"
+        );
+        for bad in [
+            "gw.example.com:",
+            "gw.example.com:08",
+            "gw.example.com:65536",
+            ":80",
+            "a:b:80",
+        ] {
+            assert_eq!(
+                Endpoint::on_host("accounts.getAccountInfo", bad, Scheme::Https),
+                Err(GigyaError::InvalidHost),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

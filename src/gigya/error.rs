@@ -18,7 +18,7 @@ pub enum GigyaError {
     /// The API method name contains a character outside `A-Z a-z 0-9 . _ -`.
     InvalidMethod,
     /// The data-center domain or host override is empty or contains a character outside
-    /// `A-Z a-z 0-9 . -`.
+    /// `A-Z a-z 0-9 . -` (a host override may end in `:port`).
     InvalidHost,
     /// A URL given for normalisation could not be understood.
     InvalidUrl,
@@ -60,6 +60,9 @@ pub enum GigyaError {
     UnknownKeyId,
     /// The JWT signature does not verify.
     InvalidJwtSignature,
+    /// A request body is not `name=value` pairs joined with `&` (with valid parameter names,
+    /// each name once, values percent-encoded UTF-8).
+    InvalidForm,
     /// The `iss` claim is not the issuer of the expected API key.
     InvalidIssuer,
     /// The `apiKey` claim names another API key than the expected one.
@@ -132,6 +135,7 @@ impl fmt::Display for GigyaError {
             Self::UnsupportedAlgorithm => f.write_str("the jwt algorithm is not rs256"),
             Self::UnknownKeyId => f.write_str("the jwt key id is missing or unknown"),
             Self::InvalidJwtSignature => f.write_str("the jwt signature is invalid"),
+            Self::InvalidForm => f.write_str("the request body is not a valid parameter string"),
             Self::InvalidIssuer => f.write_str("the jwt issuer does not match the api key"),
             Self::InvalidApiKey => f.write_str("the jwt apiKey claim does not match the api key"),
             Self::MissingClaim { name } => {

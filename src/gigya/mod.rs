@@ -13,7 +13,7 @@
 //! | endpoint | [`Endpoint`], [`Scheme`], [`mtls_host`], [`DEFAULT_API_DOMAIN`] |
 //! | parameters | [`Params`], [`ParamValue`], [`percent_encode`] |
 //! | credentials and requests | [`GigyaSecret`], [`Credentials`], [`RequestBuilder`], [`HttpRequest`], [`Header`] |
-//! | signing primitives | [`base_string`], [`calc_signature`] |
+//! | signing primitives | [`base_string`], [`calc_signature`], [`verify_request_signature`] (server side, with [`Params::parse`]) |
 //! | responses | [`Response`], [`JsonValue`], [`JsonObject`], [`codes`], [`clock_skew_retry`], [`parse_http_date`] |
 //! | signatures on user data | [`validate_user_signature`], [`validate_user_signature_at`], [`validate_friend_signature`], [`validate_friend_signature_at`], [`dynamic_session_signature`], [`dynamic_session_signature_user_signed`] |
 //! | RSA (feature `gigya-rsa`) | `GigyaRsaKey` (bearer mode), `jwks_request`, `Jwks`, `validate_id_token`, `IdTokenClaims` |
@@ -103,7 +103,7 @@ pub use params::{ParamValue, Params};
 pub use request::{Credentials, Header, HttpRequest, RESERVED_PARAMS, RequestBuilder, SDK_ID};
 pub use response::{JsonObject, Response};
 pub use secret::GigyaSecret;
-pub use signature::{base_string, calc_signature};
+pub use signature::{base_string, calc_signature, verify_request_signature};
 pub use sigutils::{
     DEFAULT_SIGNATURE_WINDOW_SECS, dynamic_session_signature,
     dynamic_session_signature_user_signed, validate_friend_signature, validate_friend_signature_at,

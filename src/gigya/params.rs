@@ -143,6 +143,31 @@ impl Params {
         Ok(())
     }
 
+    /// Reads a parameter string or POST body (`application/x-www-form-urlencoded`), as the
+    /// server receiving a request does: `name=value` pairs joined with `&`, values
+    /// percent-decoded (`+` is a space). Every name is kept, reserved ones (`apiKey`, `sig`,
+    /// ...) included, so that [`verify_request_signature`](super::verify_request_signature)
+    /// can check the request.
+    ///
+    /// # Errors
+    /// [`GigyaError::InvalidForm`] for a pair without `=`, an invalid name, a name given twice
+    /// or a value that does not decode to UTF-8.
+    pub fn parse(body: &str) -> Result<Self, GigyaError> {
+        let mut params = Self::new();
+        for pair in body.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = pair.split_once('=').ok_or(GigyaError::InvalidForm)?;
+            if !is_valid_name(name) || params.contains(name) {
+                return Err(GigyaError::InvalidForm);
+            }
+            let value = value.replace('+', " ");
+            let value = percent_encoding::percent_decode_str(&value)
+                .decode_utf8()
+                .map_err(|_| GigyaError::InvalidForm)?;
+            params.set_internal(name, &value);
+        }
+        Ok(params)
+    }
+
     /// Sets a parameter the builder itself owns; `name` is a known-good constant.
     pub(crate) fn set_internal(&mut self, name: &str, value: &str) {
         self.map.insert(name.to_string(), value.to_string());
@@ -230,6 +255,23 @@ impl fmt::Debug for Params {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_reads_a_form_body() {
+        let p = Params::parse("b=x%20y+z&a=%E2%82%AC&sig=ab%2Fc%3D&empty=").unwrap();
+        assert_eq!(p.get("a"), Some("\u{20ac}"));
+        assert_eq!(p.get("b"), Some("x y z"));
+        assert_eq!(p.get("sig"), Some("ab/c="));
+        assert_eq!(p.get("empty"), Some(""));
+        assert_eq!(p.len(), 4);
+        assert!(Params::parse("").unwrap().is_empty());
+        // Written back, a parsed body is the same string (sorted, encoded the builder's way).
+        let body = "UID=a%20b&apiKey=3_key&timestamp=1700000000";
+        assert_eq!(Params::parse(body).unwrap().to_parameter_string(), body);
+        for bad in ["a", "a=1&a=2", "a b=1", "=1", "a=%FF"] {
+            assert_eq!(Params::parse(bad), Err(GigyaError::InvalidForm), "{bad}");
+        }
+    }
 
     #[test]
     fn parameter_string_is_built_in_one_exactly_sized_buffer() {

@@ -373,8 +373,8 @@ impl RequestBuilder {
         self
     }
 
-    /// Sends to this exact host instead of `<namespace>.<api_domain>`. A `_host` parameter has
-    /// no special meaning; use this instead.
+    /// Sends to this exact host (optionally `host:port`) instead of `<namespace>.<api_domain>`.
+    /// A `_host` parameter has no special meaning; use this instead.
     #[must_use]
     pub fn host_override(mut self, host: &str) -> Self {
         self.host_override = Some(host.to_string());

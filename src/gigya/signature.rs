@@ -83,6 +83,32 @@ pub(crate) fn verify_signature(base: &str, secret: &GigyaSecret, signature: &str
         .is_ok()
 }
 
+/// Whether a received request carries a valid signature, as the server checks it: the `sig`
+/// parameter must be the signature under `secret` of the base string of `http_method`,
+/// `endpoint` (the URL the request was sent to) and every other parameter. The comparison is
+/// in constant time.
+///
+/// `params` is the request as received (see [`Params::parse`]). This is for servers and test
+/// servers that stand in for Gigya; it does not check the `timestamp` window or the nonce.
+#[must_use]
+pub fn verify_request_signature(
+    http_method: &str,
+    endpoint: &Endpoint,
+    params: &Params,
+    secret: &GigyaSecret,
+) -> bool {
+    let Some(signature) = params.get("sig") else {
+        return false;
+    };
+    let mut signed = params.clone();
+    signed.remove("sig");
+    verify_signature(
+        &base_string(http_method, endpoint, &signed),
+        secret,
+        signature,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +151,52 @@ mod tests {
             &base,
             &secret,
             "j4_Jwtp11HLWl7KG3QlsczfRRpU="
+        ));
+    }
+
+    #[test]
+    fn a_server_verifies_what_the_builder_signs() {
+        use crate::Timestamp;
+        use crate::gigya::{Credentials, RequestBuilder, Scheme};
+
+        let secret = GigyaSecret::from_base64("UnVzdC1HaWd5YS1wYXJ0bmVyLXNlY3JldC0wMDAx").unwrap();
+        let other = GigyaSecret::from_base64("b3RoZXItc2VjcmV0").unwrap();
+        let request = RequestBuilder::new(
+            "accounts.getAccountInfo",
+            Credentials::partner_secret("3_key", secret.clone()),
+        )
+        .scheme(Scheme::Http)
+        .host_override("127.0.0.1:8080")
+        .param("UID", "a b+c/é")
+        .unwrap()
+        .build_with_nonce(Timestamp::from_millis(1_700_000_000_000), "n1")
+        .unwrap();
+        let endpoint = Endpoint::parse(request.url()).unwrap();
+        let body = core::str::from_utf8(request.body()).unwrap();
+        let params = Params::parse(body).unwrap();
+        assert_eq!(params.get("UID"), Some("a b+c/é"));
+        assert_eq!(params.get("sig"), request.signature());
+        assert!(verify_request_signature(
+            "POST", &endpoint, &params, &secret
+        ));
+
+        // Wrong secret, another URL (port), a changed or missing parameter: all rejected.
+        assert!(!verify_request_signature(
+            "POST", &endpoint, &params, &other
+        ));
+        let elsewhere = Endpoint::parse("http://127.0.0.1:8081/accounts.getAccountInfo").unwrap();
+        assert!(!verify_request_signature(
+            "POST", &elsewhere, &params, &secret
+        ));
+        let mut changed = params.clone();
+        changed.insert("UID", "someone-else").unwrap();
+        assert!(!verify_request_signature(
+            "POST", &endpoint, &changed, &secret
+        ));
+        let mut unsigned = params.clone();
+        unsigned.remove("sig");
+        assert!(!verify_request_signature(
+            "POST", &endpoint, &unsigned, &secret
         ));
     }
 }

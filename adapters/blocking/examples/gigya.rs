@@ -1,6 +1,13 @@
-//! SAP Customer Data Cloud (Gigya): call an API method with a partner secret.
+//! SAP Customer Data Cloud (Gigya): call an API method signed with a partner secret.
 //!
-//! `GIGYA_API_KEY=... GIGYA_SECRET=... [GIGYA_API_DOMAIN=eu1.gigya.com] cargo run -p uid2-blocking --example gigya -- accounts.getAccountInfo UID=<uid>`
+//! Calls Gigya when `GIGYA_API_KEY` and `GIGYA_SECRET` are set (and optionally
+//! `GIGYA_API_DOMAIN`, e.g. `eu1.gigya.com`); otherwise the embedded local operator's Gigya
+//! endpoint on 127.0.0.1, which checks the signature as Gigya does (and, to show it, rejects a
+//! call signed with another secret):
+//!
+//! ```sh
+//! cargo run -p uid2-blocking --example gigya [-- accounts.getAccountInfo UID=<uid> ...]
+//! ```
 
 #![allow(
     clippy::std_instead_of_core,
@@ -8,58 +15,96 @@
     reason = "examples are std programs"
 )]
 
+mod common;
+
 use std::process::ExitCode;
 
-use uid2::gigya::{Credentials, GigyaSecret, Params};
-use uid2_blocking::{GigyaClient, GigyaConfig};
+use uid2::gigya::Params;
+use uid2_blocking::GigyaClient;
 
 fn main() -> ExitCode {
-    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
-    let (Some(api_key), Some(secret)) = (var("GIGYA_API_KEY"), var("GIGYA_SECRET")) else {
-        eprintln!(
-            "set GIGYA_API_KEY and GIGYA_SECRET (and optionally GIGYA_API_DOMAIN) to run this example against Gigya"
-        );
-        return ExitCode::FAILURE;
+    let gigya = match common::gigya() {
+        Ok(g) => g,
+        Err(code) => return code,
     };
-    let secret = match GigyaSecret::from_base64(&secret) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("unusable secret: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut config = GigyaConfig::new(Credentials::partner_secret(&api_key, secret));
-    if let Some(domain) = var("GIGYA_API_DOMAIN") {
-        config = config.with_api_domain(&domain);
-    }
+    let target = gigya.local.as_ref().map_or_else(
+        || format!("Gigya ({})", gigya.config.api_domain),
+        |l| format!("http://{}", l.gigya_host()),
+    );
     let mut args = std::env::args().skip(1);
     let method = args
         .next()
-        .unwrap_or_else(|| "accounts.getSchema".to_owned());
+        .unwrap_or_else(|| "accounts.getAccountInfo".to_owned());
     let mut params = Params::new();
     for arg in args {
-        if let Some((name, value)) = arg.split_once('=')
-            && let Err(e) = params.insert(name, value)
-        {
-            eprintln!("parameter {name}: {e}");
-            return ExitCode::FAILURE;
+        let Some((name, value)) = arg.split_once('=') else {
+            eprintln!("error: argument '{arg}' is not name=value");
+            return ExitCode::from(2);
+        };
+        if let Err(e) = params.insert(name, value) {
+            eprintln!("error: parameter '{name}': {e}");
+            return ExitCode::from(2);
         }
     }
-    let Ok(client) = GigyaClient::new(config) else {
+    if params.is_empty()
+        && method == "accounts.getAccountInfo"
+        && let Err(e) = params.insert("UID", "local-user-1")
+    {
+        eprintln!("error: parameter 'UID': {e}");
         return ExitCode::FAILURE;
+    }
+    let client = match GigyaClient::new(gigya.config.clone()) {
+        Ok(c) => c,
+        Err(e) => return common::gigya_fail("creating the Gigya client", &e, &target),
     };
-    match client.send(&method, &params) {
-        Ok(response) => {
-            println!("{}", response.to_json());
-            if response.is_success() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+    let response = match client.send(&method, &params) {
+        Ok(r) => r,
+        Err(e) => return common::gigya_fail(&format!("{method} at {target}"), &e, &target),
+    };
+    if !response.is_success() {
+        eprintln!(
+            "error: {method} failed: Gigya error {}: {} (call id {})",
+            response.error_code(),
+            response.error_message().unwrap_or("no message"),
+            response.call_id().unwrap_or("none")
+        );
+        if let Some(hint) = common::gigya_hint(&response) {
+            eprintln!("hint: {hint}");
         }
-        Err(e) => {
-            eprintln!("call failed: {e}");
-            ExitCode::FAILURE
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "{method}: ok (call id {}), {} members: {}",
+        response.call_id().unwrap_or("none"),
+        response.data().len(),
+        response.data().keys().collect::<Vec<_>>().join(", ")
+    );
+    if let Some(uid) = response.get_str("UID") {
+        println!(
+            "  UID {uid}, name {} {}",
+            response.get_str("profile.firstName").unwrap_or("?"),
+            response.get_str("profile.lastName").unwrap_or("?")
+        );
+    }
+
+    // Locally: the same call signed with another secret is refused, as Gigya refuses it.
+    if let Some(local) = &gigya.local {
+        let forged = common::local_gigya_config(local, "b3RoZXItc2VjcmV0").and_then(|config| {
+            GigyaClient::new(config)
+                .map_err(|e| common::gigya_fail("creating the Gigya client", &e, &target))
+        });
+        let forged = match forged {
+            Ok(c) => c,
+            Err(code) => return code,
+        };
+        match forged.send(&method, &params) {
+            Ok(r) => println!(
+                "signed with another secret: Gigya error {} \"{}\"",
+                r.error_code(),
+                r.error_message().unwrap_or_default()
+            ),
+            Err(e) => return common::gigya_fail(&format!("{method} at {target}"), &e, &target),
         }
     }
+    ExitCode::SUCCESS
 }

@@ -1,6 +1,12 @@
-//! Sharer: encrypt a raw UID2 into a sharing token and decrypt it back.
+//! Sharer: encrypt a raw UID2 into a sharing token for another participant, and decrypt a
+//! sharing token received.
 //!
-//! `UID2_BASE_URL=... UID2_API_KEY=... UID2_SECRET_KEY=... cargo run -p uid2-blocking --example sharing -- <raw uid>`
+//! Runs against a real operator when `UID2_BASE_URL`, `UID2_API_KEY` and `UID2_SECRET_KEY` are
+//! set, otherwise against an embedded local operator on 127.0.0.1:
+//!
+//! ```sh
+//! cargo run -p uid2-blocking --example sharing [-- <raw uid>]
+//! ```
 
 #![allow(
     clippy::std_instead_of_core,
@@ -12,36 +18,54 @@ mod common;
 
 use std::process::ExitCode;
 
+use uid2_blocking::SharingClient;
+
 fn main() -> ExitCode {
-    let Some(config) = common::config_from_env() else {
-        return ExitCode::FAILURE;
+    let operator = match common::operator() {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    let Ok(client) = uid2_blocking::SharingClient::new(config) else {
-        return ExitCode::FAILURE;
-    };
-    if let Err(e) = client.refresh() {
-        eprintln!("key refresh failed: {e}");
-        return ExitCode::FAILURE;
-    }
     let raw_uid = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=".to_owned());
-    let token = match client.encrypt_raw_uid_into_token(&raw_uid) {
-        Ok(token) => token,
-        Err(e) => {
-            eprintln!("not encrypted: {e}");
-            return ExitCode::FAILURE;
-        }
+    let client = match SharingClient::new(operator.config.clone()) {
+        Ok(c) => c,
+        Err(e) => return operator.fail("creating the sharing client", &e),
     };
-    println!("sharing token {}", token.as_str());
+    if let Err(e) = client.refresh() {
+        return operator.fail("key refresh", &e);
+    }
+    if let Some(keys) = client.key_set() {
+        println!(
+            "sharing key set: {} keys, tokens last {}, the last key expires {}",
+            keys.keys().len(),
+            common::span(
+                u64::try_from(keys.config().token_expiry_seconds)
+                    .unwrap_or_default()
+                    .saturating_mul(1000)
+            ),
+            keys.latest_expiry()
+                .map_or_else(|| "never".to_owned(), common::at)
+        );
+    }
+
+    // Sender.
+    let token = match client.encrypt_raw_uid_into_token(&raw_uid) {
+        Ok(t) => t,
+        Err(e) => return operator.fail("encrypting the raw UID2", &e),
+    };
+    println!("sharing token: {}", token.as_str());
+
+    // Receiver (here the same participant).
     match client.decrypt_token_into_raw_uid(token.as_str()) {
         Ok(decrypted) => {
-            println!("decrypted back to {}", decrypted.uid().as_str());
+            println!(
+                "decrypted raw UID2 {} (round trip ok: {})",
+                decrypted.uid().as_str(),
+                decrypted.uid().as_str() == raw_uid
+            );
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("not decrypted: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => operator.fail("decrypting the sharing token", &e),
     }
 }

@@ -207,3 +207,36 @@ fn requests_carry_the_core_headers() {
         assert!(request.has_authorization());
     }
 }
+
+/// The Gigya client reaches the local operator's Gigya endpoint through a `host:port` override
+/// over plain HTTP; the endpoint accepts its signature and rejects one made with another secret.
+#[test]
+fn gigya_client_against_the_local_gigya_endpoint() {
+    use uid2::gigya::{Credentials, GigyaSecret, Params, Scheme, codes};
+    use uid2_blocking::{GigyaClient, GigyaConfig};
+
+    let local = Local::start();
+    let op = local.op();
+    let client = |secret: &str| {
+        let secret = GigyaSecret::from_base64(secret).unwrap();
+        GigyaClient::new(
+            GigyaConfig::new(Credentials::partner_secret(op.gigya_api_key(), secret))
+                .with_host_override(&op.gigya_host())
+                .with_scheme(Scheme::Http)
+                .with_timeout(Duration::from_secs(5)),
+        )
+        .unwrap()
+    };
+    let mut params = Params::new();
+    params.insert("UID", "user-1").unwrap();
+    let response = client(op.gigya_secret())
+        .send("accounts.getAccountInfo", &params)
+        .unwrap();
+    assert!(response.is_success(), "{}", response.to_json());
+    assert_eq!(response.get_str("UID"), Some("user-1"));
+    let rejected = client("b3RoZXItc2VjcmV0")
+        .send("accounts.getAccountInfo", &params)
+        .unwrap();
+    assert_eq!(rejected.error_code(), codes::INVALID_REQUEST_SIGNATURE);
+    assert_eq!(op.request_count("/accounts.getAccountInfo"), 2);
+}

@@ -10,10 +10,12 @@
     reason = "a std-only crate: std paths are the natural ones"
 )]
 
+mod chain;
 mod cstg;
 pub mod schedule;
 mod status;
 pub mod telemetry;
+pub use chain::ErrorChain;
 pub use cstg::CstgConfig;
 pub use status::{RefreshStatus, RefreshWorker, WorkerCell};
 
@@ -392,6 +394,12 @@ impl Error {
         }
     }
 
+    /// Displays this error and its causes on one line (see [`ErrorChain`]).
+    #[must_use]
+    pub fn chain(&self) -> ErrorChain<'_> {
+        ErrorChain::new(self)
+    }
+
     /// Whether this is [`Error::Timeout`].
     #[must_use]
     pub const fn is_timeout(&self) -> bool {
@@ -688,7 +696,7 @@ pub struct GigyaConfig {
     pub credentials: GigyaCredentials,
     /// The data-center domain, for example `eu1.gigya.com` (default `us1.gigya.com`).
     pub api_domain: String,
-    /// Sends to this host instead of `<namespace>.<api_domain>`.
+    /// Sends to this host (optionally `host:port`) instead of `<namespace>.<api_domain>`.
     pub host_override: Option<String>,
     /// `https` (default) or, for the signing modes only, `http`.
     pub scheme: uid2::gigya::Scheme,
@@ -731,10 +739,19 @@ impl GigyaConfig {
         self
     }
 
-    /// Sends every call to `host` instead of `<namespace>.<api_domain>`.
+    /// Sends every call to `host` (optionally `host:port`, for example a local test server)
+    /// instead of `<namespace>.<api_domain>`.
     #[must_use]
     pub fn with_host_override(mut self, host: &str) -> Self {
         self.host_override = Some(host.to_owned());
+        self
+    }
+
+    /// Sets the scheme: [`Scheme::Https`](uid2::gigya::Scheme::Https) (the default) or, for the
+    /// signing modes only, [`Scheme::Http`](uid2::gigya::Scheme::Http) (a local test server).
+    #[must_use]
+    pub const fn with_scheme(mut self, scheme: uid2::gigya::Scheme) -> Self {
+        self.scheme = scheme;
         self
     }
 

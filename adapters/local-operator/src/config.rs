@@ -14,6 +14,10 @@ pub const DEFAULT_CLIENT_SECRET: &str = "52PqDTUGwTK8btK+QsyC1/HeaUd/huvJCtsnU3+
 pub const DEFAULT_SITE_ID: i32 = 999;
 /// The subscription id of the default client-side key pair (site [`DEFAULT_SITE_ID`]).
 pub const DEFAULT_SUBSCRIPTION_ID: &str = "LocalSub999";
+/// The API key of the stand-in Gigya endpoint.
+pub const DEFAULT_GIGYA_API_KEY: &str = "3_LocalOperatorGigyaTestApiKey";
+/// The partner secret (standard base64) of the stand-in Gigya endpoint.
+pub const DEFAULT_GIGYA_SECRET: &str = "dWlkMi1sb2NhbC1vcGVyYXRvciBnaWd5YSBzZWNyZXQh";
 
 /// What an API key may call, as the operator's roles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -179,6 +183,10 @@ pub struct LocalOperatorConfig {
     pub salt_buckets: u32,
     /// How often each salt bucket rotates (buckets are spread evenly over the period).
     pub salt_rotation: Duration,
+    /// The API key the stand-in Gigya endpoint (`/accounts.getAccountInfo`) accepts.
+    pub gigya_api_key: String,
+    /// The partner secret (standard base64) Gigya requests must be signed with.
+    pub gigya_secret: String,
 }
 
 impl fmt::Debug for LocalOperatorConfig {
@@ -202,6 +210,8 @@ impl fmt::Debug for LocalOperatorConfig {
             .field("allow_clock_skew", &self.allow_clock_skew)
             .field("salt_buckets", &self.salt_buckets)
             .field("salt_rotation", &self.salt_rotation)
+            .field("gigya_api_key", &self.gigya_api_key)
+            .field("gigya_secret", &"<redacted>")
             .finish()
     }
 }
@@ -242,6 +252,8 @@ impl Default for LocalOperatorConfig {
             allow_clock_skew: Duration::from_secs(1800),
             salt_buckets: 16,
             salt_rotation: Duration::from_secs(365 * DAY),
+            gigya_api_key: DEFAULT_GIGYA_API_KEY.into(),
+            gigya_secret: DEFAULT_GIGYA_SECRET.into(),
         }
     }
 }

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::fault::{Fault, take_fault};
+use crate::gigya;
 use crate::operator::{Operator, Reply, Request, Seal, fault_reply};
 use crate::record::{self, RecordedRequest};
 
@@ -137,6 +138,7 @@ async fn respond(
     let authorization = header("authorization");
     let content_type = header("content-type");
     let origin = header("origin");
+    let host = header("host");
     let mut record = RecordedRequest {
         at: shared.operator.now(),
         method: method.as_str().to_owned(),
@@ -186,6 +188,13 @@ async fn respond(
             405,
             "client_error",
             "only POST is supported",
+        )));
+    }
+    if path == gigya::PATH {
+        return Ok(to_response(gigya::handle(
+            &shared.operator,
+            host.as_deref(),
+            &body,
         )));
     }
     let request = Request {

@@ -12,6 +12,13 @@
 //!   the seed ([`LocalOperatorConfig::client_side_keypairs`]), the origin or app-name check
 //!   against the site's names (403 `invalid_http_origin` / `invalid_app_name`), and tokens
 //!   flagged client-side generated, so that bidstream decryption applies its domain check.
+//! * **Gigya**: a stand-in for SAP Customer Data Cloud's `accounts.getAccountInfo` on the same
+//!   address (`/accounts.getAccountInfo`, plain HTTP), which checks the partner-secret signature
+//!   (HMAC-SHA1, with the core's Gigya module) and the timestamp window, and answers as Gigya
+//!   does: 400093 for another API key, 403003 "Invalid request signature", 403002 "Request has
+//!   expired", otherwise the account of the `UID` asked for. Point a Gigya client at
+//!   [`LocalOperator::gigya_host`] with [`LocalOperator::gigya_api_key`] and
+//!   [`LocalOperator::gigya_secret`].
 //! * **Deterministic data**: raw UIDs are derived from a seed and the hashed identity (and the
 //!   identity's salt bucket, which rotates on a schedule); keys are derived from the seed and
 //!   rotate every [`LocalOperatorConfig::key_rotation`]. The same seed gives the same raw UIDs
@@ -55,6 +62,7 @@
 mod config;
 mod derive;
 mod fault;
+mod gigya;
 mod http;
 mod keys;
 mod operator;
@@ -73,8 +81,9 @@ use uid2::Timestamp;
 use uid2::identity::IdentityKind;
 
 pub use config::{
-    ClientConfig, ClientSideKeypairConfig, DEFAULT_API_KEY, DEFAULT_CLIENT_SECRET, DEFAULT_SITE_ID,
-    DEFAULT_SUBSCRIPTION_ID, LocalOperatorConfig, Role, SiteConfig,
+    ClientConfig, ClientSideKeypairConfig, DEFAULT_API_KEY, DEFAULT_CLIENT_SECRET,
+    DEFAULT_GIGYA_API_KEY, DEFAULT_GIGYA_SECRET, DEFAULT_SITE_ID, DEFAULT_SUBSCRIPTION_ID,
+    LocalOperatorConfig, Role, SiteConfig,
 };
 pub use fault::Fault;
 pub use random::OsRandom;
@@ -111,12 +120,19 @@ impl LocalOperator {
     ///
     /// # Errors
     /// The bind error, or [`io::ErrorKind::InvalidInput`] when the configuration is unusable (a
-    /// client secret that is not base64 of 32 bytes, no clients, too many sites).
+    /// client secret that is not base64 of 32 bytes, a Gigya secret that is not base64, no
+    /// clients, too many sites).
     pub async fn start(config: LocalOperatorConfig) -> io::Result<Self> {
         if config.clients.is_empty() {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "the configuration has no clients",
+            ));
+        }
+        if uid2::gigya::GigyaSecret::from_base64(&config.gigya_secret).is_err() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the gigya secret is not padded standard base64",
             ));
         }
         #[expect(
@@ -225,6 +241,25 @@ impl LocalOperator {
             .operator
             .first_client_side()
             .map_or("", |(_, key)| key)
+    }
+
+    /// The host (`127.0.0.1:<port>`) to send Gigya calls to instead of Gigya's
+    /// (`GigyaConfig::with_host_override`, over plain HTTP): it serves `accounts.getAccountInfo`.
+    #[must_use]
+    pub fn gigya_host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// The API key the Gigya endpoint accepts.
+    #[must_use]
+    pub fn gigya_api_key(&self) -> &str {
+        &self.config().gigya_api_key
+    }
+
+    /// The partner secret (standard base64) Gigya calls must be signed with.
+    #[must_use]
+    pub fn gigya_secret(&self) -> &str {
+        &self.config().gigya_secret
     }
 
     /// The site id of the first configured client.

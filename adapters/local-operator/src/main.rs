@@ -78,6 +78,12 @@ async fn main() -> ExitCode {
         "cstg public key:      {}",
         operator.client_side_public_key()
     );
+    println!(
+        "gigya host:    {} (http; api key {}, partner secret {})",
+        operator.gigya_host(),
+        operator.gigya_api_key(),
+        operator.gigya_secret()
+    );
     println!("(test credentials; press Ctrl-C to stop)");
     if tokio::signal::ctrl_c().await.is_err() {
         eprintln!("cannot listen for Ctrl-C; stopping");

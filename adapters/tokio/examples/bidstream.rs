@@ -10,49 +10,79 @@
 
 mod common;
 
+use std::process::ExitCode;
+
 use uid2::operator::TokenGenerateRequest;
 use uid2_tokio::{BidstreamClient, PublisherClient};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn core::error::Error>> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+async fn run() -> Result<(), ExitCode> {
     let operator = common::operator().await?;
     let (token, domain) = if operator.is_local() {
         // A publisher on the same local operator issues a token to bid on.
-        let identity = PublisherClient::new(operator.config.clone())?
-            .generate_token(TokenGenerateRequest::from_email("bidder@example.com")?)
-            .await?
+        let publisher = PublisherClient::new(operator.config.clone())
+            .map_err(|e| operator.fail("creating the publisher client", &e))?;
+        let request = TokenGenerateRequest::from_email("bidder@example.com")
+            .map_err(|e| operator.fail("reading the email address", &e.into()))?;
+        let Some(identity) = publisher
+            .generate_token(request)
+            .await
+            .map_err(|e| operator.fail("issuing a token to bid on", &e))?
             .into_identity()
-            .ok_or("no identity")?;
+        else {
+            eprintln!("error: the local operator issued no identity (opted out)");
+            return Err(ExitCode::FAILURE);
+        };
         (
             identity.advertising_token().to_owned(),
             Some(common::LOCAL_SITE_DOMAIN.to_owned()),
         )
     } else {
-        (
-            std::env::var("UID2_TOKEN").map_err(|_| "set UID2_TOKEN to a token to decrypt")?,
-            std::env::var("UID2_DOMAIN").ok(),
-        )
+        let Some(token) = common::var("UID2_TOKEN") else {
+            eprintln!("error: no token to decrypt");
+            eprintln!(
+                "hint: set UID2_TOKEN to a token from a bid request, and UID2_DOMAIN to its domain or app name"
+            );
+            return Err(ExitCode::FAILURE);
+        };
+        (token, common::var("UID2_DOMAIN"))
     };
 
-    let client = BidstreamClient::new(operator.config.clone())?; // refreshes hourly from now on
-    client.refresh().await?;
-    println!(
-        "keys loaded (last refresh {:?})",
-        client.last_refresh_success()
-    );
+    // Refreshes hourly from now on.
+    let client = BidstreamClient::new(operator.config.clone())
+        .map_err(|e| operator.fail("creating the bidstream client", &e))?;
+    client
+        .refresh()
+        .await
+        .map_err(|e| operator.fail("key refresh", &e))?;
+    if let Some(keys) = client.key_set() {
+        println!(
+            "keys loaded {}: {} keys, the last one expires {}",
+            client
+                .last_refresh_success()
+                .map_or_else(|| "never".to_owned(), common::relative),
+            keys.keys().len(),
+            keys.latest_expiry()
+                .map_or_else(|| "never".to_owned(), common::at)
+        );
+    }
 
     // The bid path: synchronous, lock-free, no allocation.
     match client.decrypt_token_into_raw_uid(&token, domain.as_deref()) {
         Ok(decrypted) => println!(
-            "bid: raw UID2 {} from site {} (established {})",
+            "bid: raw UID2 {} from site {} (identity established {})",
             decrypted.uid().as_str(),
             decrypted.site_id(),
-            decrypted.established()
+            common::relative(decrypted.established())
         ),
-        Err(e) => match e.decrypt_error() {
-            Some(d) => println!("no bid: {}", d.as_status()),
-            None => return Err(e.into()),
-        },
+        Err(e) => return Err(operator.fail("decrypting the token", &e)),
     }
     Ok(())
 }

@@ -11,13 +11,16 @@
 //! cargo run -p uid2-tokio --features metrics --example tokio_metrics
 //! ```
 
+mod common;
+
 use core::time::Duration;
+use std::process::ExitCode;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use uid2::operator::TokenGenerateRequest;
 use uid2::operator::key_refresh::KeyRefreshConfig;
-use uid2_local_operator::{Fault, LocalOperator, LocalOperatorConfig};
-use uid2_tokio::{BidstreamClient, ClientConfig, PublisherClient};
+use uid2_local_operator::Fault;
+use uid2_tokio::{BidstreamClient, ErrorChain, PublisherClient};
 
 /// The value of the first sample of `metric` whose labels contain `labels`.
 fn sample(scrape: &str, metric: &str, labels: &str) -> Option<f64> {
@@ -39,37 +42,60 @@ fn show(handle: &PrometheusHandle, moment: &str) {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn core::error::Error>> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+async fn run() -> Result<(), ExitCode> {
     // 1. Install the recorder before building clients: they take their handles when built.
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Full("uid2_operator_request_duration_seconds".to_owned()),
             &[0.001, 0.005, 0.025, 0.1, 0.5, 2.5],
-        )?
-        .install_recorder()?;
+        )
+        .and_then(PrometheusBuilder::install_recorder)
+        .map_err(|e| {
+            eprintln!(
+                "error: installing the Prometheus recorder failed: {}",
+                ErrorChain::new(&e)
+            );
+            ExitCode::FAILURE
+        })?;
 
     // 2. An operator and a DSP client that refreshes every second (1 s backoff at most).
-    let operator = LocalOperator::start(LocalOperatorConfig::default()).await?;
+    let operator = common::local_operator().await?;
+    let Some(local) = operator.local.as_ref() else {
+        return Err(ExitCode::FAILURE);
+    };
     let mut schedule = KeyRefreshConfig::default();
     schedule.refresh_interval = Duration::from_secs(1);
     schedule.max_jitter = Duration::ZERO;
     schedule.initial_backoff = Duration::from_millis(250);
     schedule.max_backoff = Duration::from_secs(1);
-    let config = ClientConfig::new(
-        &operator.base_url(),
-        operator.api_key(),
-        operator.client_secret(),
-    )?
-    .with_key_refresh(schedule);
-    let token = PublisherClient::new(config.clone())?
-        .generate_token(TokenGenerateRequest::from_email("metrics@example.com")?)
-        .await?
+    let config = operator.config.clone().with_key_refresh(schedule);
+    let request = TokenGenerateRequest::from_email("metrics@example.com")
+        .map_err(|e| operator.fail("reading the email", &e.into()))?;
+    let publisher = PublisherClient::new(config.clone())
+        .map_err(|e| operator.fail("creating the publisher", &e))?;
+    let Some(identity) = publisher
+        .generate_token(request)
+        .await
+        .map_err(|e| operator.fail("token generate", &e))?
         .into_identity()
-        .ok_or("no identity")?
-        .advertising_token()
-        .to_owned();
-    let client = BidstreamClient::new(config)?;
-    client.refresh().await?;
+    else {
+        eprintln!("error: the local operator issued no identity");
+        return Err(ExitCode::FAILURE);
+    };
+    let token = identity.advertising_token().to_owned();
+    let client =
+        BidstreamClient::new(config).map_err(|e| operator.fail("creating the DSP client", &e))?;
+    client
+        .refresh()
+        .await
+        .map_err(|e| operator.fail("key refresh", &e))?;
 
     // 3. Some bids: counted by official status, without a lock or an allocation.
     for _ in 0..1000 {
@@ -80,7 +106,7 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
 
     // 4. The operator goes down: the refresh fails and backs off; the key-set age rises while
     //    the last good key set stays in use.
-    operator.set_fault(Fault::Outage);
+    local.set_fault(Fault::Outage);
     for second in 1..=5 {
         tokio::time::sleep(Duration::from_secs(1)).await;
         show(&handle, &format!("operator down for {second} s"));
@@ -92,11 +118,11 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
         status
             .last_error
             .as_ref()
-            .map_or_else(|| "none".to_owned(), ToString::to_string)
+            .map_or_else(|| "none".to_owned(), |e| e.chain().to_string())
     );
 
     // 5. It comes back: the next retry succeeds and the age drops.
-    operator.clear_faults();
+    local.clear_faults();
     tokio::time::sleep(Duration::from_secs(2)).await;
     show(&handle, "operator back for 2 s");
 

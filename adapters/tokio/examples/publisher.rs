@@ -9,50 +9,71 @@
 
 mod common;
 
-use uid2::operator::{IdentityTokens, TokenGenerateRequest, TokenResponse};
+use std::process::ExitCode;
+
+use uid2::operator::{IdentityTokens, TokenGenerateRequest};
 use uid2_tokio::PublisherClient;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn core::error::Error>> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+async fn run() -> Result<(), ExitCode> {
     let operator = common::operator().await?;
-    let client = PublisherClient::new(operator.config.clone())?;
-    let email = std::env::var("UID2_EMAIL").unwrap_or_else(|_| "jane.doe@example.com".into());
+    let client = PublisherClient::new(operator.config.clone())
+        .map_err(|e| operator.fail("creating the publisher client", &e))?;
+    let email = common::var("UID2_EMAIL").unwrap_or_else(|| "jane.doe@example.com".into());
 
     // 1. At sign-in: generate (only the hash of the email leaves the process).
-    let session_json = match client
-        .generate_token(TokenGenerateRequest::from_email(&email)?)
-        .await?
-    {
-        TokenResponse::Success(identity) => identity.json_string().to_owned(),
-        TokenResponse::OptOut => {
-            println!("the user opted out: serve no targeted ads");
-            return Ok(());
-        }
-        _ => return Err("unexpected response".into()),
+    let request = TokenGenerateRequest::from_email(&email)
+        .map_err(|e| operator.fail("reading UID2_EMAIL", &e.into()))?;
+    let Some(identity) = client
+        .generate_token(request)
+        .await
+        .map_err(|e| operator.fail("token generate", &e))?
+        .into_identity()
+    else {
+        println!("{email} opted out: serve no targeted ads, store no identity");
+        return Ok(());
     };
     println!(
-        "identity stored in the session ({} bytes of JSON)",
+        "generated: advertising token {}... for {email}",
+        identity.advertising_token().get(..24).unwrap_or_default()
+    );
+    println!("  expires      {}", common::at(identity.identity_expires()));
+    println!("  refresh from {}", common::at(identity.refresh_from()));
+    let session_json = identity.json_string().to_owned();
+    println!(
+        "stored in the session: {} bytes of JSON",
         session_json.len()
     );
 
-    // 2. On a later page view: read it back and refresh if due (forced here to show the call).
-    let identity = IdentityTokens::from_json_str(&session_json)?;
-    println!(
-        "advertising token: {}...",
-        identity.advertising_token().get(..24).unwrap_or_default()
-    );
+    // 2. On a later page view: read it back and refresh (forced here to show the call; an
+    //    application refreshes once `refresh from` has passed).
+    let identity = IdentityTokens::from_json_str(&session_json)
+        .map_err(|e| operator.fail("reading the stored identity", &e.into()))?;
     match client.refresh_token(&identity).await {
-        Ok(response) => match response.identity_json_string() {
-            Some(json) => println!("refreshed; new identity JSON is {} bytes", json.len()),
-            None => println!("the user opted out: remove the identity from the session"),
+        Ok(response) => match response.into_identity() {
+            Some(refreshed) => println!(
+                "refreshed: next refresh from {}",
+                common::at(refreshed.refresh_from())
+            ),
+            None => println!("the user opted out since: remove the identity from the session"),
         },
         Err(e)
             if e.http_error()
                 .is_some_and(|h| h.is_expired_token() || h.is_invalid_token()) =>
         {
-            println!("refresh token no longer valid: remove the identity ({e})");
+            println!(
+                "the refresh token is no longer valid ({}): remove the identity from the session",
+                e.chain()
+            );
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(operator.fail("token refresh", &e)),
     }
     Ok(())
 }

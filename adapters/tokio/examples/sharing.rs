@@ -9,23 +9,40 @@
 
 mod common;
 
+use std::process::ExitCode;
+
 use uid2_tokio::SharingClient;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn core::error::Error>> {
-    let operator = common::operator().await?;
-    let raw_uid = std::env::var("UID2_RAW_UID")
-        .unwrap_or_else(|_| "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=".into());
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
 
-    let client = SharingClient::new(operator.config.clone())?;
-    client.refresh().await?;
+async fn run() -> Result<(), ExitCode> {
+    let operator = common::operator().await?;
+    let raw_uid = common::var("UID2_RAW_UID")
+        .unwrap_or_else(|| "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=".into());
+
+    let client = SharingClient::new(operator.config.clone())
+        .map_err(|e| operator.fail("creating the sharing client", &e))?;
+    client
+        .refresh()
+        .await
+        .map_err(|e| operator.fail("key refresh", &e))?;
 
     // Sender.
-    let token = client.encrypt_raw_uid_into_token(&raw_uid)?;
+    let token = client
+        .encrypt_raw_uid_into_token(&raw_uid)
+        .map_err(|e| operator.fail("encrypting the raw UID2", &e))?;
     println!("sharing token: {}", token.as_str());
 
     // Receiver (here the same participant).
-    let decrypted = client.decrypt_token_into_raw_uid(token.as_str())?;
+    let decrypted = client
+        .decrypt_token_into_raw_uid(token.as_str())
+        .map_err(|e| operator.fail("decrypting the sharing token", &e))?;
     println!(
         "decrypted raw UID2 {} (round trip ok: {})",
         decrypted.uid().as_str(),
