@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use zeroize::Zeroize as _;
+
 use crate::envelope::{
     BodyEncoding, Credentials, EnvelopeError, PendingResponse, ResponseError, SealedRequest,
 };
@@ -68,7 +70,9 @@ pub struct PendingReply<'r, R> {
 
 impl<R: OperatorCall> PendingReply<'_, R> {
     /// Opens the reply in place (`status` is the HTTP status, `content_type` its
-    /// `Content-Type`) and reads it.
+    /// `Content-Type`) and reads it. `body` is wiped (all zeros) before this returns, whatever
+    /// the outcome: once opened it holds the decrypted document (key secrets, tokens, raw UIDs),
+    /// and what the caller needs is in the returned value.
     ///
     /// # Errors
     /// [`ResponseError`]: an HTTP or operator error, a reply that is not an envelope for this
@@ -79,8 +83,12 @@ impl<R: OperatorCall> PendingReply<'_, R> {
         content_type: Option<&str>,
         body: &mut [u8],
     ) -> Result<R::Response, ResponseError> {
-        let opened = self.pending.open(status, content_type, body)?;
-        self.request.read_reply(opened.document())
+        let read = self
+            .pending
+            .open(status, content_type, body)
+            .and_then(|opened| self.request.read_reply(opened.document()));
+        body.zeroize();
+        read
     }
 }
 

@@ -233,7 +233,9 @@ struct Payload<'a> {
 pub struct PendingTokenGenerate(PendingResponse);
 
 impl PendingTokenGenerate {
-    /// Opens the operator's reply (in place in `body`) and reads the outcome.
+    /// Opens the operator's reply (in place in `body`) and reads the outcome. `body` is wiped
+    /// (all zeros) before this returns, whatever the outcome: once opened it holds the identity
+    /// in clear (tokens and the refresh response key).
     ///
     /// # Errors
     /// The errors of [`PendingResponse::open`] (HTTP status, authentication, nonce) and of
@@ -245,8 +247,12 @@ impl PendingTokenGenerate {
         content_type: Option<&str>,
         body: &mut [u8],
     ) -> Result<TokenGenerateResponse, ResponseError> {
-        let opened = self.0.open(status, content_type, body)?;
-        TokenResponse::from_generate_document(opened.document())
+        let read = self
+            .0
+            .open(status, content_type, body)
+            .and_then(|opened| TokenResponse::from_generate_document(opened.document()));
+        zeroize::Zeroize::zeroize(body);
+        read
     }
 }
 

@@ -88,6 +88,8 @@ impl PendingTokenRefresh {
     ///
     /// Identities with a `refresh_response_key` get a sealed base64 reply; legacy identities
     /// without one get plain JSON. `content_type` is accepted for symmetry and not needed.
+    /// `body` is wiped (all zeros) before this returns, whatever the outcome: once opened it
+    /// holds the new identity in clear (tokens and the next refresh response key).
     ///
     /// # Errors
     /// * [`ResponseError::HttpStatus`] for a status other than 200; check
@@ -105,16 +107,14 @@ impl PendingTokenRefresh {
         now: Timestamp,
     ) -> Result<TokenRefreshResponse, ResponseError> {
         let _ = content_type;
-        match &self.key {
-            Some(key) => {
-                let document = open_refresh_response(key, status, body)?;
-                TokenResponse::from_refresh_document(document, now)
-            }
-            None => {
-                check_http_status(status, body)?;
-                TokenResponse::from_refresh_document(body, now)
-            }
-        }
+        let read = match &self.key {
+            Some(key) => open_refresh_response(key, status, body)
+                .and_then(|document| TokenResponse::from_refresh_document(document, now)),
+            None => check_http_status(status, body)
+                .and_then(|()| TokenResponse::from_refresh_document(body, now)),
+        };
+        zeroize::Zeroize::zeroize(body);
+        read
     }
 }
 
@@ -141,6 +141,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(r.identity().unwrap().refresh_token(), "RT2");
+        assert!(
+            doc.iter().all(|&b| b == 0),
+            "the reply buffer was not wiped"
+        );
     }
 
     #[test]
