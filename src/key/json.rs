@@ -417,6 +417,29 @@ mod tests {
                 index: Some(0)
             }
         );
+        for (secret, err) in [
+            ("\"AAAA\"", "InvalidField"),
+            ("5", "InvalidField"),
+            ("null", "MissingField"),
+        ] {
+            let bad = SPEC_DOC.replace("\"IPsHwoSa+lbKdGgdg8CL1zCkC0HibqcObDP+fUEYF4U=\"", secret);
+            let got = KeySet::parse(bad.as_bytes()).unwrap_err();
+            assert_eq!(
+                alloc::format!("{got:?}").split(' ').next(),
+                Some(err),
+                "{got:?}"
+            );
+            assert!(matches!(
+                got,
+                KeySetError::InvalidField {
+                    field: "secret",
+                    index: Some(1)
+                } | KeySetError::MissingField {
+                    field: "secret",
+                    index: Some(1)
+                }
+            ));
+        }
         assert_eq!(
             KeySet::parse(b"{\"body\":[]}").unwrap_err(),
             KeySetError::LegacyArrayBody
