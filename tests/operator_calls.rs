@@ -101,3 +101,38 @@ fn token_generate_reply_is_wiped_from_the_callers_buffer() {
         "the reply buffer was not wiped"
     );
 }
+
+#[test]
+fn every_request_carries_the_bound_of_its_reply() {
+    use uid2::envelope::reply_limit;
+    use uid2::operator::key_set::SharingKeysRequest;
+    use uid2::operator::token_generate::TokenGenerateRequest;
+    let credentials = Credentials::from_strings("api-key", SECRET).unwrap();
+    let rng = || ReplayRandom::new(&[7; 20]);
+
+    let (keys, _) = SharingKeysRequest
+        .seal(&credentials, NOW, &mut rng())
+        .unwrap();
+    assert_eq!(keys.request().max_response_len(), reply_limit::KEY_SET);
+
+    let generate = TokenGenerateRequest::from_email("user@example.com").unwrap();
+    let (sealed, _) = generate.seal(&credentials, NOW, &mut rng()).unwrap();
+    assert_eq!(sealed.request().max_response_len(), reply_limit::TOKEN);
+
+    // A batch reply is bounded by its inputs: more inputs, a larger bound, never unbounded.
+    let mut small = IdentityMapV3Input::new();
+    small.add_email("a@example.com").unwrap();
+    let mut large = IdentityMapV3Input::new();
+    for i in 0..1000 {
+        large.add_email(&format!("user{i}@example.com")).unwrap();
+    }
+    let bound = |input: IdentityMapV3Input| {
+        let request = input.into_request();
+        let (sealed, _) = request.seal(&credentials, NOW, &mut rng()).unwrap();
+        sealed.request().max_response_len()
+    };
+    let (small, large) = (bound(small), bound(large));
+    assert!(small < reply_limit::TOKEN * 2, "{small}");
+    assert!(large > small + 1000 * reply_limit::BATCH_ITEM, "{large}");
+    assert!(large < 2 << 20, "{large}");
+}

@@ -29,6 +29,13 @@ pub trait OperatorCall {
     /// The plaintext JSON to seal.
     fn payload(&self) -> &[u8];
 
+    /// The largest reply body to read for this request (see
+    /// [`reply_limit`](crate::envelope::reply_limit)); by default the bound of
+    /// [`PATH`](Self::PATH). Batch requests size it to their inputs.
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::for_path(Self::PATH)
+    }
+
     /// Reads a decrypted reply document.
     ///
     /// # Errors
@@ -52,7 +59,7 @@ pub trait OperatorCall {
         let (sealed, pending) =
             credentials.seal(Self::PATH, self.payload(), Self::ENCODING, now, rng)?;
         Ok((
-            sealed,
+            sealed.with_max_response_len(self.max_response_len()),
             PendingReply {
                 pending,
                 request: self,

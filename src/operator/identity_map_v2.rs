@@ -336,6 +336,11 @@ impl crate::operator::OperatorCall for IdentityMapV2Request {
     const PATH: &'static str = "/v2/identity/map";
     const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
 
+    /// Sized to the batch: see [`reply_limit::batch`](crate::envelope::reply_limit::batch).
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::batch(self.len(), self.body().len())
+    }
+
     fn payload(&self) -> &[u8] {
         self.body()
     }

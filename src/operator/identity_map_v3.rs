@@ -761,6 +761,11 @@ impl crate::operator::OperatorCall for IdentityMapV3Request {
     const PATH: &'static str = "/v3/identity/map";
     const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Binary;
 
+    /// Sized to the batch: see [`reply_limit::batch`](crate::envelope::reply_limit::batch).
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::batch(self.len(), self.body().len())
+    }
+
     fn payload(&self) -> &[u8] {
         self.body()
     }

@@ -217,6 +217,11 @@ impl crate::operator::OperatorCall for OptoutStatusRequest {
     const PATH: &'static str = "/v2/optout/status";
     const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
 
+    /// Sized to the batch: see [`reply_limit::batch`](crate::envelope::reply_limit::batch).
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::batch(self.len(), self.body().len())
+    }
+
     fn payload(&self) -> &[u8] {
         self.body()
     }
