@@ -79,13 +79,18 @@ impl CstgClient {
         url: &str,
         headers: impl Iterator<Item = uid2::envelope::Header<'h>>,
         body: &[u8],
+        max_response_len: usize,
     ) -> Result<crate::HttpResponse, Error> {
         let headers: Vec<Header<'_>> = headers
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
-        self.transport
-            .post(url, &headers, body, self.config.timeout)
-            .map_err(Error::from)
+        let limit =
+            uid2_http::effective_reply_limit(max_response_len, self.config.max_response_bytes);
+        uid2_http::bounded_reply(
+            self.transport
+                .post(url, &headers, body, self.config.timeout, limit),
+            limit,
+        )
     }
 
     /// Generates an identity for the email or phone hash in `request` ([`TokenResponse::OptOut`]
@@ -106,6 +111,7 @@ impl CstgClient {
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),
+            uid2::envelope::reply_limit::TOKEN,
         )?;
         Ok(pending.open(reply.status, &reply.body)?)
     }
@@ -121,6 +127,7 @@ impl CstgClient {
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),
+            http.max_response_len(),
         )?;
         Ok(pending.open(
             reply.status,

@@ -19,6 +19,7 @@ pub(crate) struct Operator {
     credentials: Credentials,
     transport: Arc<dyn Transport>,
     timeout: Duration,
+    max_response_bytes: usize,
     pub(crate) retry: RetryConfig,
 }
 
@@ -44,6 +45,7 @@ impl Operator {
             credentials: config.credentials.clone(),
             transport,
             timeout: config.timeout,
+            max_response_bytes: config.max_response_bytes,
             retry: config.retry,
         }
     }
@@ -59,9 +61,13 @@ impl Operator {
             .headers()
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
-        self.transport
-            .post(&url, &headers, request.body(), self.timeout)
-            .map_err(Error::from)
+        let limit =
+            uid2_http::effective_reply_limit(request.max_response_len(), self.max_response_bytes);
+        uid2_http::bounded_reply(
+            self.transport
+                .post(&url, &headers, request.body(), self.timeout, limit),
+            limit,
+        )
     }
 
     /// Seals a request for the endpoint the core assigns it (path and body encoding are the

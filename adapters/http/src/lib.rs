@@ -353,6 +353,13 @@ pub enum Error {
     Spawn(Arc<std::io::Error>),
     /// `uid2-tokio`: the client's background task has stopped (the runtime is shutting down).
     Closed,
+    /// The reply body grew past the bound for its endpoint (see
+    /// [`uid2::envelope::reply_limit`], capped by the configured `max_response_bytes`);
+    /// reading stopped there. Not retryable: the same request gets the same reply.
+    ResponseTooLarge {
+        /// The bound, in bytes.
+        limit: usize,
+    },
 }
 
 impl Error {
@@ -461,6 +468,9 @@ impl fmt::Display for Error {
             Self::InvalidConfig { reason } => write!(f, "invalid configuration: {reason}"),
             Self::Spawn(e) => write!(f, "could not start the refresh thread: {e}"),
             Self::Closed => f.write_str("the client's background task has stopped"),
+            Self::ResponseTooLarge { limit } => {
+                write!(f, "the reply body is larger than its {limit}-byte bound")
+            }
         }
     }
 }
@@ -472,7 +482,10 @@ impl StdError for Error {
             Self::Http { error, .. } => error.as_ref().map(|e| -> &(dyn StdError + 'static) { e }),
             Self::Core(e) => Some(e.as_source()),
             Self::Spawn(e) => Some(&**e),
-            Self::Timeout | Self::InvalidConfig { .. } | Self::Closed => None,
+            Self::Timeout
+            | Self::InvalidConfig { .. }
+            | Self::Closed
+            | Self::ResponseTooLarge { .. } => None,
         }
     }
 }
@@ -483,6 +496,35 @@ impl From<TransportError> for Error {
             TransportErrorKind::Timeout => Self::Timeout,
             _ => Self::Transport(e),
         }
+    }
+}
+
+/// The reply bound for one call: the endpoint's (`endpoint`, from
+/// [`OperatorRequest::max_response_len`](uid2::envelope::OperatorRequest::max_response_len)),
+/// never more than the configured `max_response_bytes`.
+#[must_use]
+pub fn effective_reply_limit(endpoint: usize, configured: usize) -> usize {
+    endpoint.min(configured)
+}
+
+/// Checks what a transport returned for a call bounded by `limit`: a body past the bound (the
+/// transport stopped reading, [`TransportErrorKind::BodyTooLarge`], or a transport that did not
+/// honour the bound returned more) is [`Error::ResponseTooLarge`]; other transport failures map
+/// as `From<TransportError>` does.
+///
+/// # Errors
+/// As described.
+pub fn bounded_reply(
+    reply: Result<HttpResponse, TransportError>,
+    limit: usize,
+) -> Result<HttpResponse, Error> {
+    match reply {
+        Ok(reply) if reply.body.len() > limit => Err(Error::ResponseTooLarge { limit }),
+        Ok(reply) => Ok(reply),
+        Err(e) if e.kind() == TransportErrorKind::BodyTooLarge => {
+            Err(Error::ResponseTooLarge { limit })
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -565,7 +607,10 @@ pub struct ClientConfig {
     /// The `User-Agent` header (default `uid2-client-rust-<version>`, the same value as the
     /// `X-UID2-Client-Version` header the core sets). Used by the default transport.
     pub user_agent: String,
-    /// Largest reply body accepted (default 64 MiB). Used by the default transport.
+    /// Ceiling on any reply body (default 64 MiB). Each call reads at most the smaller of this
+    /// and its endpoint's bound ([`uid2::envelope::reply_limit`]: 16 MiB for key sets, 64 KiB
+    /// for tokens, identity map and opt-out status sized to the batch); past it the call fails
+    /// with [`Error::ResponseTooLarge`] without buffering more.
     pub max_response_bytes: usize,
     /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
     /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
@@ -689,12 +734,18 @@ pub struct GigyaConfig {
     pub timeout: Duration,
     /// The `User-Agent` of the default transport (default the core's Gigya SDK id).
     pub user_agent: String,
-    /// Largest reply body accepted (default 64 MiB). Used by the default transport.
+    /// Largest reply body read (default [`DEFAULT_GIGYA_MAX_RESPONSE_BYTES`], 16 MiB); past it
+    /// a call fails with [`Error::ResponseTooLarge`] without buffering more.
     pub max_response_bytes: usize,
     /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
     /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
     pub proxy_from_env: bool,
 }
+
+/// The default [`GigyaConfig::max_response_bytes`]: 16 MiB. Account documents and token
+/// replies take kilobytes; this leaves room for large search pages while bounding what a
+/// broken reply can make a client buffer.
+pub const DEFAULT_GIGYA_MAX_RESPONSE_BYTES: usize = 16 << 20;
 
 impl GigyaConfig {
     /// A configuration for `credentials` on the default data center, over HTTPS, with default
@@ -709,7 +760,7 @@ impl GigyaConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: uid2::gigya::SDK_ID.to_owned(),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_response_bytes: DEFAULT_GIGYA_MAX_RESPONSE_BYTES,
             proxy_from_env: false,
         }
     }

@@ -100,11 +100,16 @@ impl<T: Transport> CstgClient<T> {
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
         headers.push(Header::new("User-Agent", &config.user_agent, false));
+        let limit = uid2_http::effective_reply_limit(
+            uid2::envelope::reply_limit::TOKEN,
+            config.max_response_bytes,
+        );
         let reply = bounded(
             config.timeout,
+            limit,
             self.inner
                 .transport
-                .post(&url, &headers, http.body().to_vec()),
+                .post(&url, &headers, http.body().to_vec(), limit),
         )
         .await?;
         Ok(pending.open(reply.status, &reply.body)?)
@@ -124,11 +129,14 @@ impl<T: Transport> CstgClient<T> {
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
         headers.push(Header::new("User-Agent", &config.user_agent, false));
+        let limit =
+            uid2_http::effective_reply_limit(http.max_response_len(), config.max_response_bytes);
         let mut reply = bounded(
             config.timeout,
+            limit,
             self.inner
                 .transport
-                .post(&url, &headers, http.body().to_vec()),
+                .post(&url, &headers, http.body().to_vec(), limit),
         )
         .await?;
         Ok(pending.open(
