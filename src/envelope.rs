@@ -1290,11 +1290,16 @@ pub enum ResponseError {
         /// The new identity's `refresh_expires`.
         refresh_expires: Timestamp,
     },
+    /// The identity has no `refresh_response_key`, so the operator's reply would be plain JSON
+    /// that nothing authenticates, and the caller did not opt in to reading it (see
+    /// [`PendingTokenRefresh::allow_plain_json_reply`](crate::operator::PendingTokenRefresh::allow_plain_json_reply)).
+    PlainRefreshNotAllowed,
 }
 
 impl ResponseError {
     /// The conformance-vector class of this error (`DECRYPT_FAILED`, `NONCE_MISMATCH`,
-    /// `RESPONSE_STATUS`, `RESPONSE_MALFORMED`, `HTTP_STATUS`, `INVALID_REFRESHED_IDENTITY`).
+    /// `RESPONSE_STATUS`, `RESPONSE_MALFORMED`, `HTTP_STATUS`, `INVALID_REFRESHED_IDENTITY`,
+    /// `PLAIN_REFRESH_NOT_ALLOWED`).
     #[must_use]
     pub const fn class(&self) -> &'static str {
         match self {
@@ -1307,6 +1312,7 @@ impl ResponseError {
             Self::MalformedResponse { .. } => "RESPONSE_MALFORMED",
             Self::UnexpectedStatus(_) | Self::InsufficientUserConsent => "RESPONSE_STATUS",
             Self::InvalidRefreshedIdentity { .. } => "INVALID_REFRESHED_IDENTITY",
+            Self::PlainRefreshNotAllowed => "PLAIN_REFRESH_NOT_ALLOWED",
         }
     }
 
@@ -1348,6 +1354,9 @@ impl fmt::Display for ResponseError {
             Self::InvalidRefreshedIdentity { now, identity_expires, refresh_expires } => write!(
                 f,
                 "refreshed identity is unusable at {now}: identity expires {identity_expires}, refresh expires {refresh_expires}; check the system clock"
+            ),
+            Self::PlainRefreshNotAllowed => f.write_str(
+                "the identity has no refresh_response_key: its refresh reply would be unauthenticated plain json, which is refused unless explicitly allowed",
             ),
         }
     }

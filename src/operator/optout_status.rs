@@ -167,11 +167,20 @@ struct Entry {
     opted_out_since: i64,
 }
 
-/// A raw UID2 that opted out.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A raw UID2 that opted out. `Debug` redacts the raw UID2 (personal data).
+#[derive(Clone, PartialEq, Eq)]
 pub struct OptedOut {
     raw_uid: String,
     since: Timestamp,
+}
+
+impl fmt::Debug for OptedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OptedOut")
+            .field("raw_uid", &"<redacted>")
+            .field("opted_out_since", &self.since)
+            .finish()
+    }
 }
 
 impl OptedOut {

@@ -123,6 +123,11 @@ impl CstgClient {
     /// [`Error::Http`] with status 400.
     pub fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {
         let (http, pending) = identity.refresh_request(None);
+        let pending = if self.config.allow_plain_json_refresh {
+            pending.allow_plain_json_reply()
+        } else {
+            pending
+        };
         let mut reply = self.post(
             &http.url(&self.config.base_url),
             http.headers(),

@@ -20,6 +20,7 @@ pub(crate) struct Operator {
     transport: Arc<dyn Transport>,
     timeout: Duration,
     max_response_bytes: usize,
+    pub(crate) allow_plain_json_refresh: bool,
     pub(crate) retry: RetryConfig,
 }
 
@@ -46,6 +47,7 @@ impl Operator {
             transport,
             timeout: config.timeout,
             max_response_bytes: config.max_response_bytes,
+            allow_plain_json_refresh: config.allow_plain_json_refresh,
             retry: config.retry,
         }
     }

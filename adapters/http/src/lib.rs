@@ -619,6 +619,13 @@ pub struct ClientConfig {
     pub key_refresh: KeyRefreshConfig,
     /// Retries and parallelism of the bulk identity-map helper (`IdentityMapV3Client::map_bulk`).
     pub retry: RetryConfig,
+    /// Read the plain JSON refresh reply of an identity without a `refresh_response_key`
+    /// (default `false`: such a refresh fails with the core's
+    /// `ResponseError::PlainRefreshNotAllowed`). That reply is not authenticated; see
+    /// [`PendingTokenRefresh::allow_plain_json_reply`](uid2::operator::PendingTokenRefresh::allow_plain_json_reply)
+    /// for the risk. Turn it on only to migrate identities stored before operators sealed
+    /// refresh replies.
+    pub allow_plain_json_refresh: bool,
 }
 
 impl ClientConfig {
@@ -662,6 +669,7 @@ impl ClientConfig {
             proxy_from_env: false,
             key_refresh: KeyRefreshConfig::default(),
             retry: RetryConfig::default(),
+            allow_plain_json_refresh: false,
         }
     }
 
@@ -711,6 +719,14 @@ impl ClientConfig {
     #[must_use]
     pub const fn with_max_response_bytes(mut self, max: usize) -> Self {
         self.max_response_bytes = max;
+        self
+    }
+
+    /// Reads the unauthenticated plain JSON refresh reply of identities without a
+    /// `refresh_response_key` (see [`allow_plain_json_refresh`](Self::allow_plain_json_refresh)).
+    #[must_use]
+    pub const fn with_plain_json_refresh(mut self, allow: bool) -> Self {
+        self.allow_plain_json_refresh = allow;
         self
     }
 }

@@ -123,6 +123,11 @@ impl<T: Transport> CstgClient<T> {
     pub async fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {
         let config = &self.inner.config;
         let (http, pending) = identity.refresh_request(None);
+        let pending = if config.allow_plain_json_refresh {
+            pending.allow_plain_json_reply()
+        } else {
+            pending
+        };
         let url = http.url(&config.base_url);
         let mut headers: Vec<Header<'_>> = http
             .headers()

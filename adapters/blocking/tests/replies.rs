@@ -1,5 +1,7 @@
-//! Reply bodies are bounded per endpoint while they are read: past the bound a call fails with
-//! `Error::ResponseTooLarge` (and the rest is not buffered); under it the body reaches the core.
+//! Replies from a one-shot local server. Reply bodies are bounded per endpoint while they are
+//! read: past the bound a call fails with `Error::ResponseTooLarge` (and the rest is not
+//! buffered); under it the body reaches the core. The unauthenticated plain JSON refresh reply
+//! of an identity without a `refresh_response_key` is read only when the config opts in.
 
 #![allow(
     clippy::unwrap_used,
@@ -21,6 +23,12 @@ const SECRET_B64: &str = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
 /// A one-shot HTTP server on 127.0.0.1 that answers 200 with `len` bytes of base64 text,
 /// with a `Content-Length` or chunked. Returns its base URL.
 fn serve(len: usize, chunked: bool) -> String {
+    serve_body(vec![b'A'; len], chunked)
+}
+
+/// A one-shot HTTP server on 127.0.0.1 that answers 200 with `reply`. Returns its base URL.
+fn serve_body(reply: Vec<u8>, chunked: bool) -> String {
+    let len = reply.len();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     thread::spawn(move || {
@@ -40,7 +48,6 @@ fn serve(len: usize, chunked: bool) -> String {
         let mut body = vec![0u8; content_length];
         reader.read_exact(&mut body).unwrap();
         let mut stream = reader.into_inner();
-        let chunk = vec![b'A'; 8192];
         let header = if chunked {
             "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
                 .to_owned()
@@ -48,13 +55,10 @@ fn serve(len: usize, chunked: bool) -> String {
             format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {len}\r\n\r\n")
         };
         let _ = stream.write_all(header.as_bytes());
-        let mut left = len;
-        while left > 0 {
-            let n = left.min(chunk.len());
-            let piece = &chunk[..n];
+        for piece in reply.chunks(8192) {
             let sent = if chunked {
                 stream
-                    .write_all(format!("{n:x}\r\n").as_bytes())
+                    .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
                     .and_then(|()| stream.write_all(piece))
                     .and_then(|()| stream.write_all(b"\r\n"))
             } else {
@@ -63,7 +67,6 @@ fn serve(len: usize, chunked: bool) -> String {
             if sent.is_err() {
                 return; // the client stopped reading
             }
-            left -= n;
         }
         if chunked {
             let _ = stream.write_all(b"0\r\n\r\n");
@@ -113,4 +116,36 @@ fn the_configured_ceiling_applies_when_it_is_lower() {
         matches!(err, Error::ResponseTooLarge { limit: 1000 }),
         "{err:?}"
     );
+}
+
+const LEGACY_IDENTITY: &str = r#"{"advertising_token":"AT","refresh_token":"RT","identity_expires":4102444800000,"refresh_expires":4102444800000,"refresh_from":4102444800000}"#;
+
+#[test]
+fn plain_json_refresh_needs_the_opt_in() {
+    let identity = uid2::operator::IdentityTokens::from_json_str(LEGACY_IDENTITY).unwrap();
+    let reply = format!(
+        r#"{{"status":"success","body":{}}}"#,
+        LEGACY_IDENTITY.replace("\"RT\"", "\"RT2\"")
+    );
+    let config = |url: &str| ClientConfig::new(url, "key", SECRET_B64).unwrap();
+
+    // Off by default: a typed error, whatever the reply says.
+    let err = PublisherClient::new(config(&serve_body(reply.clone().into_bytes(), false)))
+        .unwrap()
+        .refresh_token(&identity)
+        .unwrap_err();
+    assert_eq!(
+        err.response_error(),
+        Some(&uid2::envelope::ResponseError::PlainRefreshNotAllowed),
+        "{err:?}"
+    );
+
+    // Opted in: the plain reply is read.
+    let response = PublisherClient::new(
+        config(&serve_body(reply.into_bytes(), false)).with_plain_json_refresh(true),
+    )
+    .unwrap()
+    .refresh_token(&identity)
+    .unwrap();
+    assert_eq!(response.identity().unwrap().refresh_token(), "RT2");
 }
