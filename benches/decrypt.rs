@@ -67,7 +67,8 @@ fn encrypt(c: &mut Criterion) {
 
 /// The least work a v4 decryption can do: decode the text with the fastest decoder (SIMD), open
 /// both GCM layers in place with ciphers prepared in advance, with the AES-GCM implementation the
-/// build's decryption uses (AWS-LC with the `aws-lc` feature, RustCrypto's `aes-gcm` otherwise).
+/// build's decryption uses (AWS-LC with the `aws-lc` feature, else ring with the `ring` feature,
+/// else RustCrypto's `aes-gcm`).
 fn floor(c: &mut Criterion) {
     let keys = keys();
     let t = token(&keys, TokenVersion::V4);
@@ -90,7 +91,7 @@ fn floor(c: &mut Criterion) {
     });
 }
 
-#[cfg(not(feature = "aws-lc"))]
+#[cfg(not(any(feature = "aws-lc", feature = "ring")))]
 mod floor_cipher {
     use aes_gcm::aead::KeyInit as _;
     use aes_gcm::{AeadInOut as _, Aes256Gcm};
@@ -136,6 +137,32 @@ mod floor_cipher {
             let nonce = Nonce::try_assume_unique_for_key(nonce).unwrap();
             self.0
                 .open_in_place_separate_tag(nonce, Aad::empty(), tag, ct)
+                .unwrap()
+        }
+    }
+}
+
+#[cfg(all(feature = "ring", not(feature = "aws-lc")))]
+mod floor_cipher {
+    use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+
+    pub struct Cipher(LessSafeKey);
+
+    impl Cipher {
+        pub fn new(key: &[u8; 32]) -> Self {
+            Self(LessSafeKey::new(
+                UnboundKey::new(&AES_256_GCM, key).unwrap(),
+            ))
+        }
+
+        /// Opens `nonce ‖ ciphertext ‖ tag` in place.
+        pub fn open<'a>(&self, blob: &'a mut [u8]) -> &'a mut [u8] {
+            let (nonce, rest) = blob.split_at_mut(12);
+            let (ct, tag) = rest.split_at_mut(rest.len() - 16);
+            let nonce = Nonce::try_assume_unique_for_key(nonce).unwrap();
+            let tag = ring::aead::Tag::try_from(&*tag).unwrap();
+            self.0
+                .open_in_place_separate_tag(nonce, Aad::empty(), tag, ct, 0..)
                 .unwrap()
         }
     }

@@ -92,8 +92,8 @@ pub(crate) mod b64 {
 /// tokens and envelopes share.
 ///
 /// Two implementations sit behind one small trait: RustCrypto's `aes-gcm` (always there, no_std)
-/// and, with the `aws-lc` feature, AWS-LC's assembly AES-GCM for the ciphers that keys prepare
-/// at load ([`TokenCipher`]).
+/// and, with the `aws-lc` or `ring` feature, that library's assembly AES-GCM for the ciphers
+/// that keys prepare at load ([`TokenCipher`]); `aws-lc` wins when both are on.
 pub(crate) mod gcm {
     use aes_gcm::{AeadInOut as _, Aes256Gcm};
 
@@ -147,18 +147,22 @@ pub(crate) mod gcm {
     }
 
     /// The cipher a key prepares at load for token decryption and encryption.
-    #[cfg(not(feature = "aws-lc"))]
+    #[cfg(not(any(feature = "aws-lc", feature = "ring")))]
     pub(crate) type TokenCipher = Aes256Gcm;
 
     /// The cipher a key prepares at load for token decryption and encryption.
     #[cfg(feature = "aws-lc")]
-    pub(crate) type TokenCipher = aws::AwsLcGcm;
+    pub(crate) type TokenCipher = aws::Gcm;
+
+    /// The cipher a key prepares at load for token decryption and encryption.
+    #[cfg(all(feature = "ring", not(feature = "aws-lc")))]
+    pub(crate) type TokenCipher = ring::Gcm;
 
     /// A prepared token cipher for `key` (never fails with the pure-Rust AES-GCM).
-    #[cfg(not(feature = "aws-lc"))]
+    #[cfg(not(any(feature = "aws-lc", feature = "ring")))]
     #[expect(
         clippy::unnecessary_wraps,
-        reason = "the same signature as the aws-lc build, whose key setup can fail"
+        reason = "the same signature as the aws-lc and ring builds, whose key setup can fail"
     )]
     pub(crate) fn token_cipher(key: &[u8; 32]) -> Option<TokenCipher> {
         use aes_gcm::aead::KeyInit as _;
@@ -166,69 +170,102 @@ pub(crate) mod gcm {
     }
 
     /// A prepared token cipher for `key`, or `None` when the crypto library cannot set it up.
-    #[cfg(feature = "aws-lc")]
+    #[cfg(any(feature = "aws-lc", feature = "ring"))]
     pub(crate) fn token_cipher(key: &[u8; 32]) -> Option<TokenCipher> {
-        aws::AwsLcGcm::new(key)
+        TokenCipher::new(key)
     }
 
-    #[cfg(feature = "aws-lc")]
-    mod aws {
-        extern crate alloc;
+    /// An AES-256-GCM backend on a crate with ring's `aead::LessSafeKey` interface (ring and
+    /// aws-lc-rs share it).
+    #[cfg(any(feature = "aws-lc", feature = "ring"))]
+    macro_rules! less_safe_key_gcm {
+        (
+            $module:ident,
+            $krate:ident,
+            $doc:literal,
+            |$key:ident, $nonce:ident, $tag:ident, $ct:ident| $open:expr
+        ) => {
+            #[doc = $doc]
+            mod $module {
+                extern crate alloc;
 
-        use alloc::sync::Arc;
+                use alloc::sync::Arc;
 
-        use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
-        use zeroize::Zeroize as _;
+                use zeroize::Zeroize as _;
+                use $krate::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
-        use super::{Aead, NONCE, TAG};
+                use super::{Aead, NONCE, TAG};
 
-        /// AWS-LC's AES-256-GCM key. AWS-LC keeps the expanded key in memory it allocated and
-        /// wipes it when the last clone drops.
-        #[derive(Clone)]
-        pub(crate) struct AwsLcGcm(Arc<LessSafeKey>);
+                /// A prepared AES-256-GCM key, shared by the clones of its [`Key`](crate::Key).
+                #[derive(Clone)]
+                pub(crate) struct Gcm(Arc<LessSafeKey>);
 
-        impl AwsLcGcm {
-            /// `None` when AWS-LC cannot set the key up (a 32-byte key always suits
-            /// AES_256_GCM, so only when it cannot allocate).
-            pub(crate) fn new(key: &[u8; 32]) -> Option<Self> {
-                let key = UnboundKey::new(&AES_256_GCM, key).ok()?;
-                Some(Self(Arc::new(LessSafeKey::new(key))))
-            }
-        }
+                impl Gcm {
+                    /// `None` when the library cannot set the key up (a 32-byte key always
+                    /// suits AES_256_GCM, so only when it cannot allocate).
+                    pub(crate) fn new(key: &[u8; 32]) -> Option<Self> {
+                        let key = UnboundKey::new(&AES_256_GCM, key).ok()?;
+                        Some(Self(Arc::new(LessSafeKey::new(key))))
+                    }
+                }
 
-        impl Aead for AwsLcGcm {
-            #[inline]
-            fn open_detached(
-                &self,
-                nonce: &[u8; NONCE],
-                ct: &mut [u8],
-                tag: &[u8; TAG],
-            ) -> Result<(), ()> {
-                let nonce = Nonce::assume_unique_for_key(*nonce);
-                if self
-                    .0
-                    .open_in_place_separate_tag(nonce, Aad::empty(), tag, ct)
-                    .is_ok()
-                {
-                    Ok(())
-                } else {
-                    // AWS-LC decrypts before it compares tags: wipe what it wrote.
-                    ct.zeroize();
-                    Err(())
+                impl Aead for Gcm {
+                    #[inline]
+                    fn open_detached(
+                        &self,
+                        nonce: &[u8; NONCE],
+                        ct: &mut [u8],
+                        tag: &[u8; TAG],
+                    ) -> Result<(), ()> {
+                        let ($key, $nonce, $tag, $ct) =
+                            (&self.0, Nonce::assume_unique_for_key(*nonce), tag, &mut *ct);
+                        if $open.is_ok() {
+                            Ok(())
+                        } else {
+                            // The library decrypts before it compares tags: wipe what it wrote.
+                            ct.zeroize();
+                            Err(())
+                        }
+                    }
+
+                    #[inline]
+                    fn seal_detached(
+                        &self,
+                        nonce: &[u8; NONCE],
+                        pt: &mut [u8],
+                    ) -> Option<[u8; TAG]> {
+                        let nonce = Nonce::assume_unique_for_key(*nonce);
+                        let tag = self
+                            .0
+                            .seal_in_place_separate_tag(nonce, Aad::empty(), pt)
+                            .ok()?;
+                        <[u8; TAG]>::try_from(tag.as_ref()).ok()
+                    }
                 }
             }
-
-            #[inline]
-            fn seal_detached(&self, nonce: &[u8; NONCE], pt: &mut [u8]) -> Option<[u8; TAG]> {
-                let nonce = Nonce::assume_unique_for_key(*nonce);
-                let tag = self
-                    .0
-                    .seal_in_place_separate_tag(nonce, Aad::empty(), pt)
-                    .ok()?;
-                <[u8; TAG]>::try_from(tag.as_ref()).ok()
-            }
-        }
+        };
     }
+
+    #[cfg(feature = "aws-lc")]
+    less_safe_key_gcm!(
+        aws,
+        aws_lc_rs,
+        "AWS-LC's assembly AES-256-GCM. AWS-LC keeps the expanded key in memory it allocated and \
+         wipes it when the last clone drops.",
+        |key, nonce, tag, ct| key.open_in_place_separate_tag(nonce, Aad::empty(), tag, ct)
+    );
+
+    #[cfg(all(feature = "ring", not(feature = "aws-lc")))]
+    less_safe_key_gcm!(
+        ring,
+        ring,
+        "ring's assembly AES-256-GCM. ring does not wipe the expanded key when it drops (the raw \
+         key bytes in [`Secret`](crate::Secret) are wiped as always).",
+        |key, nonce, tag, ct| {
+            let tag = ::ring::aead::Tag::from(*tag);
+            key.open_in_place_separate_tag(nonce, Aad::empty(), tag, ct, 0..)
+        }
+    );
 
     /// Opens `nonce ‖ ciphertext ‖ tag` in place and returns the plaintext (the ciphertext's
     /// bytes).

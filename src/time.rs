@@ -72,10 +72,75 @@ impl fmt::Debug for Timestamp {
     }
 }
 
+/// RFC 3339 in UTC with milliseconds, such as `2026-12-05T09:10:32.123Z`. Years outside
+/// 0000–9999 (only reachable with made-up times) are written with a sign and at least six
+/// digits, as ISO 8601's expanded years are (`+292278994-08-17T07:12:55.807Z`).
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}ms", self.0)
+        let Some(((year, month, day), (hour, minute, second, milli))) = self.civil() else {
+            return write!(f, "{}ms", self.0);
+        };
+        if (0..=9999).contains(&year) {
+            write!(f, "{year:04}")?;
+        } else {
+            write!(f, "{year:+07}")?;
+        }
+        write!(
+            f,
+            "-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z"
+        )
     }
+}
+
+/// A civil date: year, month (1–12), day (1–31).
+type Date = (i64, i64, i64);
+/// A time of day: hour, minute, second, millisecond.
+type TimeOfDay = (i64, i64, i64, i64);
+
+impl Timestamp {
+    /// The UTC calendar date and time of day.
+    fn civil(self) -> Option<(Date, TimeOfDay)> {
+        let days = self.0.div_euclid(86_400_000);
+        let in_day = self.0.rem_euclid(86_400_000);
+        let time = (
+            in_day.checked_div(3_600_000)?,
+            in_day.checked_div(60_000)?.checked_rem(60)?,
+            in_day.checked_div(1000)?.checked_rem(60)?,
+            in_day.checked_rem(1000)?,
+        );
+        Some((civil_from_days(days)?, time))
+    }
+}
+
+/// The civil date (proleptic Gregorian calendar) `days` after 1970-01-01: the inverse of
+/// [`days_from_civil`].
+fn civil_from_days(days: i64) -> Option<Date> {
+    let z = days.checked_add(719_468)?;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = doe
+        .checked_sub(doe.checked_div(1460)?)?
+        .checked_add(doe.checked_div(36_524)?)?
+        .checked_sub(doe.checked_div(146_096)?)?
+        .checked_div(365)?;
+    let doy = doe.checked_sub(
+        yoe.checked_mul(365)?
+            .checked_add(yoe.checked_div(4)?)?
+            .checked_sub(yoe.checked_div(100)?)?,
+    )?;
+    let mp = doy.checked_mul(5)?.checked_add(2)?.checked_div(153)?;
+    let day = doy
+        .checked_sub(mp.checked_mul(153)?.checked_add(2)?.checked_div(5)?)?
+        .checked_add(1)?;
+    let month = if mp < 10 {
+        mp.checked_add(3)?
+    } else {
+        mp.checked_sub(9)?
+    };
+    let year = yoe
+        .checked_add(era.checked_mul(400)?)?
+        .checked_add(i64::from(month <= 2))?;
+    Some((year, month, day))
 }
 
 #[cfg(feature = "std")]
@@ -127,6 +192,37 @@ pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    extern crate alloc;
+    use alloc::string::ToString as _;
+
+    #[test]
+    fn display_is_rfc_3339_utc_with_milliseconds() {
+        let cases = [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+            (1_796_461_832_123, "2026-12-05T09:10:32.123Z"),
+            (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+            (253_402_300_800_000, "+010000-01-01T00:00:00.000Z"),
+            (-62_167_219_200_000, "0000-01-01T00:00:00.000Z"),
+            (-62_167_219_200_001, "-000001-12-31T23:59:59.999Z"),
+            (i64::MAX, "+292278994-08-17T07:12:55.807Z"),
+            (i64::MIN, "-292275055-05-16T16:47:04.192Z"),
+        ];
+        for (ms, text) in cases {
+            assert_eq!(Timestamp::from_millis(ms).to_string(), text, "{ms}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn civil_dates_round_trip(days in -106_751_991_167_300_i64..106_751_991_167_300) {
+            let (y, m, d) = civil_from_days(days).unwrap();
+            proptest::prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
+            proptest::prop_assert_eq!(days_from_civil(y, m, d), Some(days));
+        }
+    }
 
     #[test]
     fn floor_rounds_toward_negative_infinity() {

@@ -346,7 +346,7 @@ fn requested_refresh_is_due_at_once_and_keeps_the_backoff() {
     assert_eq!(r.poll_timeout(), Some(t1));
     assert_eq!(r.last_success(), Some(t0));
 
-    // It fails twice in a row: the second failure backs off further than the first.
+    // It fails: the forced attempt counts as the first failure in a row.
     r.poll_transmit(t1, &mut Counter(3)).unwrap().unwrap();
     assert!(
         !r.request_refresh(t1),
@@ -361,9 +361,22 @@ fn requested_refresh_is_due_at_once_and_keeps_the_backoff() {
     else {
         panic!("expected the first failure");
     };
-    assert!(r.request_refresh(t1));
-    r.poll_transmit(t1, &mut Counter(4)).unwrap().unwrap();
-    r.handle_transport_error(t1);
+    assert!(first_retry > t1);
+
+    // While the failure is pending, asking again does not move the retry forward.
+    assert!(!r.request_refresh(t1), "the backoff holds");
+    assert_eq!(r.poll_timeout(), Some(first_retry));
+    assert!(r.poll_transmit(t1, &mut Counter(4)).unwrap().is_none());
+    assert!(
+        r.request_refresh(first_retry),
+        "due once the backoff is over"
+    );
+
+    // The retry fails too: the second failure backs off further than the first.
+    r.poll_transmit(first_retry, &mut Counter(5))
+        .unwrap()
+        .unwrap();
+    r.handle_transport_error(first_retry);
     let Some(RefreshEvent::RefreshFailed {
         consecutive_failures: 2,
         retry_at: second_retry,
@@ -372,7 +385,9 @@ fn requested_refresh_is_due_at_once_and_keeps_the_backoff() {
     else {
         panic!("expected the second failure, counted after the first");
     };
-    assert!(second_retry > first_retry);
+    assert!(
+        second_retry.saturating_millis_since(first_retry) > first_retry.saturating_millis_since(t1)
+    );
     assert_eq!(r.consecutive_failures(), 2);
     assert_eq!(
         r.last_success(),
@@ -384,6 +399,100 @@ fn requested_refresh_is_due_at_once_and_keeps_the_backoff() {
     let due = r.poll_timeout().unwrap();
     assert!(r.request_refresh(due.saturating_add_millis(5)));
     assert_eq!(r.poll_timeout(), Some(due));
+
+    // After a success, a request moves the next refresh forward again.
+    let request = r.poll_transmit(due, &mut Counter(6)).unwrap().unwrap();
+    let body = request.body().to_vec();
+    let (status, mut reply) = operator(T0, &body).unwrap();
+    r.handle_response(due, status, None, &mut reply);
+    assert!(matches!(r.poll_event(), Some(RefreshEvent::KeysUpdated(_))));
+    let later = due.saturating_add_millis(1000);
+    assert!(r.request_refresh(later));
+    assert_eq!(r.poll_timeout(), Some(later));
+}
+
+/// A caller that asks for a refresh on every failed decryption (here: every 10 ms of simulated
+/// time, for an hour, while the operator is down) sends no more requests than the backoff
+/// schedule alone would.
+#[test]
+fn refresh_requested_on_every_bid_does_not_hammer_a_down_operator() {
+    let credentials = Credentials::from_strings("k", SECRET_B64).unwrap();
+    let config = KeyRefreshConfig::default();
+    let mut r = KeyRefresher::new(
+        KeyEndpoint::Bidstream,
+        credentials,
+        config,
+        Timestamp::from_millis(T0),
+    );
+    let mut rng = Counter(7);
+    let mut attempts: Vec<(i64, i64)> = Vec::new(); // (sent at, retry_at after it failed)
+    let mut now = T0;
+    while now < T0 + HOUR {
+        let t = Timestamp::from_millis(now);
+        // The bid handler saw NOT_INITIALIZED and asks for a refresh.
+        r.request_refresh(t);
+        r.handle_timeout(t);
+        if r.poll_transmit(t, &mut rng).unwrap().is_some() {
+            r.handle_transport_error(t); // the operator is down
+            let Some(RefreshEvent::RefreshFailed { retry_at, .. }) = r.poll_event() else {
+                panic!("expected a failure");
+            };
+            attempts.push((now, retry_at.as_millis()));
+        }
+        assert!(r.poll_event().is_none());
+        now += 10;
+    }
+    // 1, 2, 4, ... 256 s, then every 300 s (+ up to 10 %): about 20 attempts in an hour.
+    assert!(
+        (10..=25).contains(&attempts.len()),
+        "{} attempts in an hour",
+        attempts.len()
+    );
+    for pair in attempts.windows(2) {
+        let ((_, retry_at), (sent, _)) = (pair[0], pair[1]);
+        assert!(
+            sent >= retry_at,
+            "an attempt at {sent} came before the retry time {retry_at}"
+        );
+    }
+    assert_eq!(
+        r.consecutive_failures(),
+        u32::try_from(attempts.len()).unwrap()
+    );
+}
+
+/// A caller that schedules on a monotonic clock gives the wall-clock time apart: the schedule
+/// follows `now`, the envelope carries `request_time` (what the operator checks).
+#[test]
+fn request_time_is_apart_from_the_schedule() {
+    let credentials = Credentials::from_strings("k", SECRET_B64).unwrap();
+    let schedule_t0 = Timestamp::from_millis(T0);
+    let mut r = KeyRefresher::new(
+        KeyEndpoint::Bidstream,
+        credentials,
+        KeyRefreshConfig::default(),
+        schedule_t0,
+    );
+    // The wall clock was stepped back an hour; the schedule clock was not.
+    let wall = Timestamp::from_millis(T0 - HOUR);
+    assert!(
+        r.poll_transmit_with_request_time(wall, wall, &mut Counter(1))
+            .unwrap()
+            .is_none(),
+        "the schedule decides what is due, not the request time"
+    );
+    let request = r
+        .poll_transmit_with_request_time(schedule_t0, wall, &mut Counter(1))
+        .unwrap()
+        .expect("due at the schedule's start");
+    let secret = uid2::Secret::<32>::from_base64(SECRET_B64).unwrap();
+    let opened = uid2::server::open_request(&secret, Some("text/plain"), request.body()).unwrap();
+    assert_eq!(opened.timestamp(), wall);
+    assert_eq!(
+        r.poll_timeout(),
+        Some(schedule_t0.saturating_add_millis(30_000)),
+        "the response deadline is on the schedule clock"
+    );
 }
 
 #[test]

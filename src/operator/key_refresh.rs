@@ -36,6 +36,10 @@
 //! `b = min(initial_backoff × 2^(n-1), max_backoff)`. `test-vectors/key_refresh.json` holds
 //! traces of it.
 //!
+//! [`KeyRefresher::request_refresh`] moves the next attempt forward only while no failure is
+//! pending; after a failure the backoff holds, so callers that ask for a refresh on every
+//! decryption failure cannot make the client hammer an operator that is down.
+//!
 //! After every `handle_*` call, drain `poll_transmit` and then `poll_event` before waiting
 //! again. A failed refresh never produces a key set: keep using the last good one (it stays
 //! usable until its keys expire; decryption then reports `KEYS_NOT_SYNCED`).
@@ -276,7 +280,9 @@ impl KeyRefresher {
     }
 
     /// The request to send, when an attempt is due at `now` and none is in flight. Draws the
-    /// envelope's IV and nonce and a jitter value from `rng`.
+    /// envelope's IV and nonce and a jitter value from `rng`. The envelope carries `now` as its
+    /// timestamp; a caller that schedules on another clock than the wall clock uses
+    /// [`poll_transmit_with_request_time`](Self::poll_transmit_with_request_time).
     ///
     /// # Errors
     /// [`EnvelopeError`] when the request cannot be sealed (the random source failed); the
@@ -286,11 +292,33 @@ impl KeyRefresher {
         now: Timestamp,
         rng: &mut impl SecureRandom,
     ) -> Result<Option<OperatorRequest<'_>>, EnvelopeError> {
+        self.poll_transmit_with_request_time(now, now, rng)
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) with the envelope's timestamp given apart from
+    /// the schedule's `now`.
+    ///
+    /// The refresher only compares the `now` values of its `handle_*` and `poll_*` calls with
+    /// one another and adds delays to them, so a caller may drive the schedule with a monotonic
+    /// clock expressed as [`Timestamp`]s (one that a step of the wall clock cannot move back).
+    /// The operator, however, checks the request's timestamp against its own wall clock (it
+    /// refuses a request more than about a minute off): `request_time` is that wall-clock time,
+    /// and is used for nothing else. `poll_timeout`, `retry_at`, `last_success` and
+    /// `key_set_age_millis` are then on the caller's schedule clock.
+    ///
+    /// # Errors
+    /// As [`poll_transmit`](Self::poll_transmit).
+    pub fn poll_transmit_with_request_time(
+        &mut self,
+        now: Timestamp,
+        request_time: Timestamp,
+        rng: &mut impl SecureRandom,
+    ) -> Result<Option<OperatorRequest<'_>>, EnvelopeError> {
         match self.state {
             State::Waiting(due) if now >= due => {}
             _ => return Ok(None),
         }
-        let sealed = self.seal(now, rng);
+        let sealed = self.seal(request_time, rng);
         match sealed {
             Ok(pending) => {
                 let deadline = now.saturating_add_millis(millis(self.config.response_timeout));
@@ -311,7 +339,7 @@ impl KeyRefresher {
 
     fn seal(
         &mut self,
-        now: Timestamp,
+        request_time: Timestamp,
         rng: &mut impl SecureRandom,
     ) -> Result<PendingResponse, EnvelopeError> {
         let mut jitter = [0u8; 4];
@@ -323,7 +351,7 @@ impl KeyRefresher {
         self.body.resize(len, 0);
         let (written, pending) = envelope::seal_request(
             self.credentials.secret(),
-            now,
+            request_time,
             rng,
             &[],
             BodyEncoding::Text,
@@ -380,14 +408,25 @@ impl KeyRefresher {
         }
     }
 
-    /// Asks for an attempt at `now`, ahead of the schedule (a caller's "refresh now"). When a
-    /// request is already in flight nothing changes: its reply is the answer. The failure count,
-    /// the last success and the key expiry carry on, so a forced attempt that fails backs off
-    /// from where the schedule was, not from the start.
+    /// Asks for an attempt at `now`, ahead of the schedule (a caller's "refresh now").
     ///
-    /// Returns whether an attempt is now due: follow with [`poll_transmit`](Self::poll_transmit).
+    /// - While the last attempt succeeded (or before the first attempt), the next attempt is
+    ///   moved to `now`.
+    /// - While failures are pending (the last attempt failed), the backoff holds: the next
+    ///   attempt stays at its retry time. A caller that asks on every `NOT_INITIALIZED` or
+    ///   `KEYS_NOT_SYNCED` therefore never sends more requests to an operator that is down
+    ///   than the backoff schedule does.
+    /// - When a request is already in flight nothing changes: its reply is the answer.
+    ///
+    /// The failure count, the last success and the key expiry carry on, so a forced attempt
+    /// that fails backs off from where the schedule was, not from the start.
+    ///
+    /// Returns whether an attempt is due at `now`: follow with
+    /// [`poll_transmit`](Self::poll_transmit). When it is `false`, [`poll_timeout`](Self::poll_timeout)
+    /// says when the next attempt (or the request in flight's deadline) is.
     pub fn request_refresh(&mut self, now: Timestamp) -> bool {
         match self.state {
+            State::Waiting(due) if self.failures > 0 => due <= now,
             State::Waiting(due) => {
                 if due > now {
                     self.state = State::Waiting(now);

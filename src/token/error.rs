@@ -31,6 +31,40 @@ pub enum DecryptStatus {
 }
 
 impl DecryptStatus {
+    /// Every status, once each, in declaration order: `ALL[s.index()] == s`. For a table
+    /// with one entry per status (for example one metric counter each).
+    pub const ALL: [Self; 11] = [
+        Self::Success,
+        Self::NotInitialized,
+        Self::KeysNotSynced,
+        Self::InvalidPayload,
+        Self::VersionNotSupported,
+        Self::InvalidIdentityScope,
+        Self::NotAuthorizedForMasterKey,
+        Self::NotAuthorizedForKey,
+        Self::ExpiredToken,
+        Self::InvalidTokenLifetime,
+        Self::DomainOrAppNameCheckFailed,
+    ];
+
+    /// This status's position in [`ALL`](Self::ALL).
+    #[must_use]
+    pub const fn index(self) -> usize {
+        match self {
+            Self::Success => 0,
+            Self::NotInitialized => 1,
+            Self::KeysNotSynced => 2,
+            Self::InvalidPayload => 3,
+            Self::VersionNotSupported => 4,
+            Self::InvalidIdentityScope => 5,
+            Self::NotAuthorizedForMasterKey => 6,
+            Self::NotAuthorizedForKey => 7,
+            Self::ExpiredToken => 8,
+            Self::InvalidTokenLifetime => 9,
+            Self::DomainOrAppNameCheckFailed => 10,
+        }
+    }
+
     /// The official upper-case name.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -188,6 +222,30 @@ pub enum EncryptStatus {
 }
 
 impl EncryptStatus {
+    /// Every status, once each, in declaration order: `ALL[s.index()] == s`. For a table
+    /// with one entry per status (for example one metric counter each).
+    pub const ALL: [Self; 6] = [
+        Self::Success,
+        Self::NotInitialized,
+        Self::KeysNotSynced,
+        Self::NotAuthorizedForMasterKey,
+        Self::NotAuthorizedForKey,
+        Self::EncryptionFailure,
+    ];
+
+    /// This status's position in [`ALL`](Self::ALL).
+    #[must_use]
+    pub const fn index(self) -> usize {
+        match self {
+            Self::Success => 0,
+            Self::NotInitialized => 1,
+            Self::KeysNotSynced => 2,
+            Self::NotAuthorizedForMasterKey => 3,
+            Self::NotAuthorizedForKey => 4,
+            Self::EncryptionFailure => 5,
+        }
+    }
+
     /// The official upper-case name.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -261,3 +319,20 @@ impl fmt::Display for EncryptError {
 }
 
 impl core::error::Error for EncryptError {}
+
+#[cfg(test)]
+mod tests {
+    use super::{DecryptStatus, EncryptStatus};
+
+    #[test]
+    fn all_lists_each_status_once_at_its_index() {
+        for (i, s) in DecryptStatus::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i, "{s}");
+            assert_eq!(DecryptStatus::ALL.iter().filter(|t| t == &s).count(), 1);
+        }
+        for (i, s) in EncryptStatus::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i, "{s}");
+            assert_eq!(EncryptStatus::ALL.iter().filter(|t| t == &s).count(), 1);
+        }
+    }
+}

@@ -95,6 +95,7 @@ pub(crate) fn run(case: &Value) -> Result<(), String> {
         let now = Timestamp::from_millis(now_ms);
         let expected = &step["expected"];
         let mut transmitted = None;
+        let mut due = None;
         match step["action"].as_str().unwrap_or_default() {
             "poll" => {
                 r.handle_timeout(now);
@@ -124,6 +125,7 @@ pub(crate) fn run(case: &Value) -> Result<(), String> {
                 r.handle_response(now, status, Some("text/plain"), &mut body);
             }
             "transport_error" => r.handle_transport_error(now),
+            "request_refresh" => due = Some(r.request_refresh(now)),
             other => return Err(format!("unknown action {other}")),
         }
         let mut events = Vec::new();
@@ -132,10 +134,11 @@ pub(crate) fn run(case: &Value) -> Result<(), String> {
         }
         let actual = json!({
             "transmit": transmitted,
+            "due": due,
             "events": events,
             "next_timeout_ms": r.poll_timeout().map(|t| t.as_millis()),
         });
-        for key in ["transmit", "events", "next_timeout_ms"] {
+        for key in ["transmit", "due", "events", "next_timeout_ms"] {
             crate::report::check_member(expected, key, &actual[key])
                 .map_err(|e| format!("step {i}: {e}"))?;
         }

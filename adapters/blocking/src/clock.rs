@@ -1,6 +1,7 @@
-//! The only place this crate reads the wall clock.
+//! Where this crate reads the wall clock for the `now` of its calls. The key refresh reads its
+//! clocks through [`uid2_http::schedule`] (monotonic for waiting, wall for what it stamps).
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use uid2::Timestamp;
 
@@ -11,10 +12,4 @@ use uid2::Timestamp;
 )]
 pub(crate) fn now() -> Timestamp {
     Timestamp::from(SystemTime::now())
-}
-
-/// How long from `now` until `at` (zero when `at` has passed).
-pub(crate) fn until(at: Timestamp, now: Timestamp) -> Duration {
-    let ms = at.saturating_millis_since(now);
-    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }

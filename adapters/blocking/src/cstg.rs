@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use uid2::operator::client_side::ClientSideTokenGenerateRequest;
 use uid2::operator::{IdentityTokens, TokenResponse};
+use uid2_http::telemetry::OperatorCall;
 
 use crate::CstgConfig;
 use crate::clock;
@@ -76,6 +77,7 @@ impl CstgClient {
 
     fn post<'h>(
         &self,
+        endpoint: &'static str,
         url: &str,
         headers: impl Iterator<Item = uid2::envelope::Header<'h>>,
         body: &[u8],
@@ -86,11 +88,14 @@ impl CstgClient {
             .collect();
         let limit =
             uid2_http::effective_reply_limit(max_response_len, self.config.max_response_bytes);
-        uid2_http::bounded_reply(
+        let call = OperatorCall::start(endpoint);
+        let result = uid2_http::bounded_reply(
             self.transport
                 .post(url, &headers, body, self.config.timeout, limit),
             limit,
-        )
+        );
+        call.finish(&result);
+        result
     }
 
     /// Generates an identity for the email or phone hash in `request` ([`TokenResponse::OptOut`]
@@ -108,6 +113,7 @@ impl CstgClient {
         let (http, pending) =
             request.seal(&self.config.credentials, clock::now(), &mut OsRandom)?;
         let reply = self.post(
+            http.path(),
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),
@@ -129,6 +135,7 @@ impl CstgClient {
             pending
         };
         let mut reply = self.post(
+            http.path(),
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),

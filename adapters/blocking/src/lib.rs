@@ -48,6 +48,15 @@
 //! ([`BidstreamClient::start_refresh_thread`]) follows the core's
 //! [`KeyRefresher`](uid2::operator::key_refresh::KeyRefresher) schedule and stops when its
 //! guard is dropped.
+//!
+//! # Operations visibility
+//!
+//! `refresh_status()` on the bidstream and sharing clients returns a [`RefreshStatus`]: last
+//! success, key-set age, failures in a row, last error, next attempt and whether the refresh
+//! thread runs ([`RefreshWorker`]). The optional `metrics` feature sends counters (per official
+//! decryption and encryption status, per refresh outcome, per operator endpoint and HTTP status
+//! class), latency histograms and gauges to the `metrics` facade; the optional `tracing` feature
+//! emits spans and events under the target `uid2`. The README lists the names and labels.
 
 #![forbid(unsafe_code)]
 #![allow(
@@ -79,7 +88,7 @@ pub use error::{CoreError, Error};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::IdentityMapClient;
 pub use identity_map_v3::IdentityMapV3Client;
-pub use keys::{BidstreamClient, RefreshGuard, RefreshStatus, SharingClient};
+pub use keys::{BidstreamClient, RefreshGuard, RefreshStatus, RefreshWorker, SharingClient};
 pub use optout::OptOutStatusClient;
 pub use publisher::PublisherClient;
 pub use random::OsRandom;
@@ -90,7 +99,7 @@ pub use transport::{
 /// The core crate, re-exported so that its request, response and key types are at hand.
 pub use uid2;
 /// The configuration of a [`CstgClient`].
-pub use uid2_http::{BaseUrl, CstgConfig, bounded_reply, effective_reply_limit};
+pub use uid2_http::{BaseUrl, CstgConfig, EnvProxy, bounded_reply, effective_reply_limit};
 
 /// The README's code, compiled as a doctest.
 #[cfg(doctest)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use uid2::envelope::{Credentials, OperatorRequest};
 use uid2::operator::OperatorCall;
+use uid2_http::telemetry::OperatorCall as CallTelemetry;
 
 use crate::clock;
 use crate::config::{ClientConfig, RetryConfig};
@@ -65,11 +66,14 @@ impl Operator {
             .collect();
         let limit =
             uid2_http::effective_reply_limit(request.max_response_len(), self.max_response_bytes);
-        uid2_http::bounded_reply(
+        let call = CallTelemetry::start(request.path());
+        let result = uid2_http::bounded_reply(
             self.transport
                 .post(&url, &headers, request.body(), self.timeout, limit),
             limit,
-        )
+        );
+        call.finish(&result);
+        result
     }
 
     /// Seals a request for the endpoint the core assigns it (path and body encoding are the

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::config::ClientConfig;
 
+use uid2_http::EnvProxy;
 pub use uid2_http::{Header, HttpResponse, TransportError, TransportErrorKind};
 
 /// Sends one HTTP `POST` and returns the whole response. Implement it to use your own HTTP
@@ -32,16 +33,26 @@ pub trait Transport: Send + Sync + 'static {
     ) -> Result<HttpResponse, TransportError>;
 }
 
-/// The default [`Transport`]: a ureq agent (rustls with ring and the webpki roots, connection
+/// The default [`Transport`]: a ureq agent (rustls with the AWS-LC provider and the webpki roots, connection
 /// pooling, no redirects, no proxy unless asked for).
 pub struct UreqTransport {
-    agent: ureq::Agent,
+    direct: ureq::Agent,
+    proxied: Option<Proxied>,
     max_response_bytes: u64,
+}
+
+/// The agent for `https://` requests through the environment's proxy, or why there is none.
+struct Proxied {
+    agent: Result<ureq::Agent, &'static str>,
+    env: EnvProxy,
 }
 
 impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UreqTransport").finish_non_exhaustive()
+        f.debug_struct("UreqTransport")
+            .field("proxy", &self.proxied.as_ref().map(|p| &p.env))
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,9 +70,10 @@ impl UreqTransport {
     }
 
     /// A transport that gives up connecting after `connect_timeout`, sends `user_agent` and
-    /// reads bodies of at most `max_response_bytes`. With `proxy_from_env`, the standard
-    /// `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` environment variables are honoured; otherwise no
-    /// proxy is used.
+    /// reads bodies of at most `max_response_bytes`. With `proxy_from_env`, `https://`
+    /// requests go through the proxy the environment names, read by [`EnvProxy::from_env`]
+    /// (`HTTPS_PROXY`, else `ALL_PROXY`, minus `NO_PROXY`; `HTTP_PROXY` is never read and
+    /// nothing is read under CGI); otherwise, and for `http://` URLs, no proxy is used.
     #[must_use]
     pub fn new(
         connect_timeout: Duration,
@@ -70,23 +82,82 @@ impl UreqTransport {
         proxy_from_env: bool,
     ) -> Self {
         let proxy = if proxy_from_env {
-            ureq::Proxy::try_from_env()
+            EnvProxy::from_env()
         } else {
             None
         };
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_connect(Some(connect_timeout))
-            .user_agent(user_agent)
-            .proxy(proxy)
-            .build()
-            .new_agent();
+        Self::with_env_proxy(connect_timeout, user_agent, max_response_bytes, proxy)
+    }
+
+    /// Like [`new`](Self::new), with the environment already read (for example with
+    /// [`EnvProxy::from_lookup`]); `None` means no proxy.
+    ///
+    /// A proxy URL that cannot be read does not make requests go direct: every `https://`
+    /// request not excluded by `NO_PROXY` then fails with
+    /// [`TransportErrorKind::InvalidRequest`].
+    #[must_use]
+    pub fn with_env_proxy(
+        connect_timeout: Duration,
+        user_agent: &str,
+        max_response_bytes: usize,
+        proxy: Option<EnvProxy>,
+    ) -> Self {
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .root_certs(ureq::tls::RootCerts::WebPki)
+            .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
+            .build();
+        let agent = |proxy: Option<ureq::Proxy>| {
+            ureq::Agent::config_builder()
+                .tls_config(tls.clone())
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .max_redirects_will_error(false)
+                .timeout_connect(Some(connect_timeout))
+                .user_agent(user_agent)
+                .proxy(proxy)
+                .build()
+                .new_agent()
+        };
+        let proxied = proxy.map(|env| Proxied {
+            agent: ureq::Proxy::new(env.url())
+                .map(|p| agent(Some(p)))
+                .map_err(|_| "the proxy URL named by HTTPS_PROXY or ALL_PROXY cannot be used"),
+            env,
+        });
         Self {
-            agent,
+            direct: agent(None),
+            proxied,
             max_response_bytes: u64::try_from(max_response_bytes).unwrap_or(u64::MAX),
         }
+    }
+
+    /// The agent for `url`: the proxied one for an `https://` URL whose host `NO_PROXY` does
+    /// not exclude, else the direct one.
+    fn agent_for(&self, url: &str) -> Result<&ureq::Agent, TransportError> {
+        let Some(proxied) = &self.proxied else {
+            return Ok(&self.direct);
+        };
+        let uri: ureq::http::Uri = url
+            .parse()
+            .map_err(|e| TransportError::new(TransportErrorKind::InvalidRequest, e))?;
+        let https = uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("https"));
+        let host = uri.host().unwrap_or_default();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        if !https || proxied.env.bypasses(host) {
+            return Ok(&self.direct);
+        }
+        proxied
+            .agent
+            .as_ref()
+            .map_err(|reason| TransportError::new(TransportErrorKind::InvalidRequest, *reason))
     }
 }
 
@@ -102,7 +173,7 @@ impl Transport for UreqTransport {
         let limit = u64::try_from(max_response_bytes)
             .unwrap_or(u64::MAX)
             .min(self.max_response_bytes);
-        let mut request = self.agent.post(url);
+        let mut request = self.agent_for(url)?.post(url);
         for header in headers {
             request = request.header(header.name(), header.value());
         }

@@ -36,6 +36,27 @@ fn email_request() -> TokenGenerateRequest {
     TokenGenerateRequest::from_email("user@example.com").unwrap()
 }
 
+/// A configuration whose refresh backs off briefly (20 ms, doubling, at most 100 ms).
+fn quick_backoff(local: &Local) -> ClientConfig {
+    let mut schedule = KeyRefreshConfig::default();
+    schedule.initial_backoff = Duration::from_millis(20);
+    schedule.max_backoff = Duration::from_millis(100);
+    local.config().with_key_refresh(schedule)
+}
+
+/// Sleeps until the client's next refresh attempt is due (after a failure, the backoff holds:
+/// a refresh asked for earlier returns the last failure without contacting the operator).
+fn wait_for_retry(client: &BidstreamClient) {
+    let next = client
+        .refresh_status()
+        .next_attempt
+        .expect("an attempt is scheduled");
+    let now = uid2::Timestamp::from(std::time::SystemTime::now());
+    let ms = next.saturating_millis_since(now).max(0) + 5;
+    assert!(ms < 1_000, "the retry is {ms} ms away");
+    std::thread::sleep(Duration::from_millis(u64::try_from(ms).unwrap()));
+}
+
 fn token(local: &Local) -> String {
     local
         .op()
@@ -47,7 +68,7 @@ fn token(local: &Local) -> String {
 fn operator_down_at_start() {
     let local = Local::start();
     local.op().set_fault(Fault::Outage);
-    let client = BidstreamClient::new(local.config()).unwrap();
+    let client = BidstreamClient::new(quick_backoff(&local)).unwrap();
     let token = token(&local);
     let err = client.decrypt_token_into_raw_uid(&token, None).unwrap_err();
     assert_eq!(
@@ -75,8 +96,17 @@ fn operator_down_at_start() {
         DecryptStatus::NotInitialized
     );
 
-    // The operator comes up: the next refresh initializes the client.
+    // Asked again at once (say, on every NOT_INITIALIZED), the client does not contact the
+    // operator before the retry time: it returns the last failure.
+    let served = local.op().total_requests();
+    let again = client.refresh().unwrap_err();
+    assert!(matches!(again, Error::Transport(_)), "{again:?}");
+    assert_eq!(local.op().total_requests(), served);
+    assert_eq!(client.refresh_status().consecutive_failures, 1);
+
+    // The operator comes up: the next refresh after the backoff initializes the client.
     local.op().clear_faults();
+    wait_for_retry(&client);
     client.refresh().unwrap();
     assert!(client.decrypt_token_into_raw_uid(&token, None).is_ok());
 }
@@ -84,7 +114,7 @@ fn operator_down_at_start() {
 #[test]
 fn outage_mid_run_keeps_last_keys_and_recovers() {
     let local = Local::start();
-    let client = BidstreamClient::new(local.config()).unwrap();
+    let client = BidstreamClient::new(quick_backoff(&local)).unwrap();
     let token = token(&local);
     client.refresh().unwrap();
     let first = client.last_refresh_success().unwrap();
@@ -98,7 +128,15 @@ fn outage_mid_run_keeps_last_keys_and_recovers() {
         Fault::WrongNonce,
     ] {
         local.op().set_fault(fault);
+        if client.refresh_status().consecutive_failures > 0 {
+            wait_for_retry(&client);
+        }
+        let served = local.op().request_count(KEY_PATH);
         assert!(client.refresh().is_err(), "{fault:?}");
+        if fault != Fault::Outage {
+            // One attempt each (a refused connection is not counted by the operator).
+            assert_eq!(local.op().request_count(KEY_PATH), served + 1, "{fault:?}");
+        }
         // The last good key set stays in use.
         let decrypted = client.decrypt_token_into_raw_uid(&token, None).unwrap();
         assert_eq!(decrypted.uid().as_str(), uid);
@@ -107,6 +145,7 @@ fn outage_mid_run_keeps_last_keys_and_recovers() {
     assert_eq!(client.last_refresh_success(), Some(first));
 
     local.op().clear_faults();
+    wait_for_retry(&client);
     client.refresh().unwrap();
     let status = client.refresh_status();
     assert_eq!(status.consecutive_failures, 0);

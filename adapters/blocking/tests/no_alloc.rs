@@ -72,11 +72,22 @@ fn heap_blocks() -> u64 {
 
 fn main() {
     decrypt_and_encrypt_allocate_nothing();
-    println!("no_alloc: 1 passed, 0 failed");
+    let metrics = if cfg!(feature = "metrics") {
+        " (metrics recorded)"
+    } else {
+        ""
+    };
+    println!("no_alloc{metrics}: 1 passed, 0 failed");
 }
 
 fn decrypt_and_encrypt_allocate_nothing() {
     let _profiler = dhat::Profiler::builder().testing().build();
+    // With the `metrics` feature, a real recorder: every decryption and encryption then
+    // increments a live counter handle.
+    #[cfg(feature = "metrics")]
+    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .unwrap();
 
     let op = MockOperator::new(bidstream_doc(0, 0));
     let bidstream =
@@ -111,4 +122,29 @@ fn decrypt_and_encrypt_allocate_nothing() {
         assert_eq!(back.uid().as_str(), RAW_UID_A);
     }
     assert_eq!(heap_blocks(), before, "the hot path allocated");
+    #[cfg(feature = "metrics")]
+    {
+        // Reading the status publishes the counts.
+        let _ = (bidstream.refresh_status(), sharing.refresh_status());
+        let scrape = prometheus.render();
+        let counted = |labels: &str| {
+            let prefix = format!("uid2_token_decrypt_total{{{labels}}} ");
+            scrape
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix)?.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        assert!(
+            counted(r#"role="bidstream",status="SUCCESS""#) >= 100,
+            "{scrape}"
+        );
+        assert!(
+            counted(r#"role="bidstream",status="INVALID_PAYLOAD""#) >= 100,
+            "{scrape}"
+        );
+        assert!(
+            counted(r#"role="sharing",status="SUCCESS""#) >= 100,
+            "{scrape}"
+        );
+    }
 }

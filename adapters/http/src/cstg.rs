@@ -26,7 +26,8 @@ pub struct CstgConfig {
     pub user_agent: String,
     /// The largest reply body read.
     pub max_response_bytes: usize,
-    /// Whether to honour the standard proxy environment variables.
+    /// Whether to honour the proxy environment variables for `https://` requests (see
+    /// [`EnvProxy`](crate::EnvProxy)).
     pub proxy_from_env: bool,
     /// Read the plain JSON refresh reply of an identity without a `refresh_response_key`
     /// (default `false`: such a refresh fails with the core's

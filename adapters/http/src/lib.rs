@@ -11,10 +11,16 @@
 )]
 
 mod cstg;
+pub mod schedule;
+mod status;
+pub mod telemetry;
 pub use cstg::CstgConfig;
+pub use status::{RefreshStatus, RefreshWorker, WorkerCell};
 
 mod base_url;
+mod proxy;
 pub use base_url::BaseUrl;
+pub use proxy::EnvProxy;
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -27,12 +33,12 @@ use uid2::envelope::{
 use uid2::gigya::{Credentials as GigyaCredentials, GigyaError};
 use uid2::operator::IdentityTokensError;
 use uid2::operator::identity_map_v3::BatchError;
-use uid2::operator::key_refresh::{KeyRefreshConfig, RefreshError, RefreshEvent};
+use uid2::operator::key_refresh::{KeyRefreshConfig, RefreshError};
 use uid2::operator::optout_status::OptoutStatusError;
 use uid2::operator::salt_buckets::SinceOutOfRange;
 use uid2::random::RandomError;
 use uid2::token::{DecryptError, EncryptError};
-use uid2::{IdentityError, KeySet, KeySetError, Timestamp};
+use uid2::{IdentityError, KeySetError};
 
 /// One request header handed to an adapter's transport. `Debug` redacts sensitive values (the
 /// `Authorization` header carrying the API key).
@@ -351,7 +357,8 @@ pub enum Error {
     },
     /// `uid2-blocking`: the background refresh thread could not be started.
     Spawn(Arc<std::io::Error>),
-    /// `uid2-tokio`: the client's background task has stopped (the runtime is shutting down).
+    /// `uid2-tokio`: the client's background task has stopped (the runtime is shutting down,
+    /// or the task panicked: see [`RefreshStatus::worker`]).
     Closed,
     /// The reply body grew past the bound for its endpoint (see
     /// [`uid2::envelope::reply_limit`], capped by the configured `max_response_bytes`);
@@ -435,7 +442,8 @@ impl Error {
         }
     }
 
-    /// Maps the core's description of a failed key refresh (a [`RefreshEvent::RefreshFailed`]
+    /// Maps the core's description of a failed key refresh (a
+    /// [`RefreshEvent::RefreshFailed`](uid2::operator::key_refresh::RefreshEvent::RefreshFailed)
     /// error); `transport` is the adapter's own error for the attempt, when it had one, and is
     /// preferred to the core's bare "transport failed" or "timed out".
     #[must_use]
@@ -612,8 +620,9 @@ pub struct ClientConfig {
     /// for tokens, identity map and opt-out status sized to the batch); past it the call fails
     /// with [`Error::ResponseTooLarge`] without buffering more.
     pub max_response_bytes: usize,
-    /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
-    /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
+    /// Honour the proxy environment variables for `https://` requests (`HTTPS_PROXY`, else
+    /// `ALL_PROXY`, and `NO_PROXY`; never `HTTP_PROXY`, and nothing under CGI: see
+    /// [`EnvProxy`]; default `false`). Used by the default transport.
     pub proxy_from_env: bool,
     /// Key refresh timing for the bidstream and sharing clients.
     pub key_refresh: KeyRefreshConfig,
@@ -753,8 +762,9 @@ pub struct GigyaConfig {
     /// Largest reply body read (default [`DEFAULT_GIGYA_MAX_RESPONSE_BYTES`], 16 MiB); past it
     /// a call fails with [`Error::ResponseTooLarge`] without buffering more.
     pub max_response_bytes: usize,
-    /// Honour the standard proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`,
-    /// `ALL_PROXY`, `NO_PROXY`; default `false`). Used by the default transport.
+    /// Honour the proxy environment variables for `https://` requests (`HTTPS_PROXY`, else
+    /// `ALL_PROXY`, and `NO_PROXY`; never `HTTP_PROXY`, and nothing under CGI: see
+    /// [`EnvProxy`]; default `false`). Used by the default transport.
     pub proxy_from_env: bool,
 }
 
@@ -814,61 +824,6 @@ impl GigyaConfig {
     pub const fn with_proxy_from_env(mut self, yes: bool) -> Self {
         self.proxy_from_env = yes;
         self
-    }
-}
-
-/// The state of a bidstream or sharing client's key refresh, as of its last attempt; both
-/// adapters' `refresh_status()` return it.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct RefreshStatus {
-    /// When the last successful refresh completed.
-    pub last_success: Option<Timestamp>,
-    /// When the last attempt (successful or not) completed.
-    pub last_attempt: Option<Timestamp>,
-    /// Failed attempts since the last success.
-    pub consecutive_failures: u32,
-    /// Why the last attempt failed, if it did.
-    pub last_error: Option<Error>,
-    /// When the next attempt is due.
-    pub next_attempt: Option<Timestamp>,
-    /// When every key of the current key set expires (decryption then reports
-    /// `KEYS_NOT_SYNCED` until a refresh succeeds).
-    pub keys_expire_at: Option<Timestamp>,
-}
-
-impl RefreshStatus {
-    /// Records one event of the core's `KeyRefresher`, drained at `now`, and hands back what
-    /// the adapter acts on: the new key set to install, or the attempt's error. For a failure,
-    /// the adapter's own transport error for the attempt (taken from `transport_error`) is
-    /// preferred to the core's description. `None` for events that carry neither.
-    pub fn record(
-        &mut self,
-        event: RefreshEvent,
-        now: Timestamp,
-        transport_error: &mut Option<Error>,
-    ) -> Option<Result<KeySet, Error>> {
-        self.last_attempt = Some(now);
-        match event {
-            RefreshEvent::KeysUpdated(keys) => {
-                self.keys_expire_at = keys.latest_expiry();
-                self.last_success = Some(now);
-                self.consecutive_failures = 0;
-                self.last_error = None;
-                Some(Ok(keys))
-            }
-            RefreshEvent::RefreshFailed {
-                error,
-                consecutive_failures,
-                ..
-            } => {
-                let error = Error::from_refresh(error, transport_error.take());
-                self.consecutive_failures = consecutive_failures;
-                self.last_error = Some(error.clone());
-                Some(Err(error))
-            }
-            _ => None,
-        }
     }
 }
 

@@ -8,36 +8,53 @@ use std::process::ExitCode;
 use uid2::IdentityScope;
 use uid2_local_operator::{LocalOperator, LocalOperatorConfig};
 
-fn parse_args() -> Result<LocalOperatorConfig, String> {
+const USAGE: &str = "\
+Runs a local UID2/EUID operator on 127.0.0.1 with test credentials, until Ctrl-C.
+
+Usage: uid2-local-operator [OPTIONS]
+
+Options:
+  --port N          listen on port N (default: any free port)
+  --euid            EUID scope (default: UID2)
+  --opt-out ENTRY   an email, phone number or hash that has opted out (repeatable)
+  -h, --help        print this help
+";
+
+/// The configuration the command line asks for, or `None` for `--help`.
+fn parse_args(
+    args: impl IntoIterator<Item = String>,
+) -> Result<Option<LocalOperatorConfig>, String> {
     let mut config = LocalOperatorConfig::default();
-    let mut args = std::env::args().skip(1);
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--port" => {
                 let value = args.next().ok_or("--port needs a value")?;
-                config.port = value.parse().map_err(|_| format!("bad port: {value}"))?;
+                config.port = value
+                    .parse()
+                    .map_err(|_| format!("--port: not a port number: '{value}'"))?;
             }
             "--euid" => config.scope = IdentityScope::Euid,
             "--opt-out" => config
                 .opt_out
                 .push(args.next().ok_or("--opt-out needs a value")?),
-            "-h" | "--help" => {
-                return Err(
-                    "usage: uid2-local-operator [--port N] [--euid] [--opt-out ENTRY]...".into(),
-                );
-            }
-            other => return Err(format!("unknown argument: {other}")),
+            "-h" | "--help" => return Ok(None),
+            other => return Err(format!("unknown argument '{other}'")),
         }
     }
-    Ok(config)
+    Ok(Some(config))
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match parse_args() {
-        Ok(c) => c,
+    let config = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
         Err(message) => {
-            eprintln!("{message}");
+            eprintln!("error: {message} (see uid2-local-operator --help)");
             return ExitCode::from(2);
         }
     };

@@ -4,7 +4,11 @@
 //!
 //! ```sh
 //! cargo bench -p uid2-tokio --bench bidstream
+//! cargo bench -p uid2-tokio --bench bidstream --features metrics  # with a live recorder
 //! ```
+//!
+//! With the `metrics` feature a Prometheus recorder is installed first, so every client
+//! decryption increments a live counter (the cost the feature adds to the bid path).
 
 #![allow(
     clippy::unwrap_used,
@@ -50,6 +54,10 @@ fn spread(iters: u64, threads: u64, op: &(dyn Fn() + Sync)) -> Duration {
 }
 
 fn bidstream(c: &mut Criterion) {
+    #[cfg(feature = "metrics")]
+    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -125,6 +133,18 @@ fn bidstream(c: &mut Criterion) {
     let swaps = mock.request_count("/v2/key/bidstream") - served_before;
     assert!(client.decrypt_token_into_raw_uid(&token, None).is_ok());
     println!("key sets swapped during the bench: {swaps}");
+    #[cfg(feature = "metrics")]
+    {
+        let _ = client.refresh_status(); // publishes the counts
+        let scrape = prometheus.render();
+        let counted = scrape
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(r#"uid2_token_decrypt_total{role="bidstream",status="SUCCESS"} "#)
+            })
+            .unwrap_or("0");
+        println!("decryptions counted by the recorder: {counted}");
+    }
 }
 
 criterion_group!(benches, bidstream);

@@ -47,6 +47,11 @@ macro_rules! key_client_common {
             /// background task keeps refreshing hourly either way; call this once at startup to
             /// know the keys are there.
             ///
+            /// While the refresh is backing off after a failure, the operator is not asked again
+            /// before the retry time: the call returns the last failure at once
+            /// (`refresh_status().next_attempt` says when the next attempt is). Calling this on
+            /// every `NOT_INITIALIZED` therefore never floods an operator that is down.
+            ///
             /// # Errors
             /// Why the refresh failed ([`Error::Http`] for a bad API key, [`Error::Core`] for a
             /// reply that does not open, [`Error::Transport`], [`Error::Timeout`]); the previous
@@ -61,7 +66,10 @@ macro_rules! key_client_common {
                 self.keys.store.keys.load_full()
             }
 
-            /// The state of the background refresh.
+            /// The state of the background refresh: last success, key-set age, failures in a
+            /// row and the last error, the next attempt, and whether the background task is
+            /// alive ([`RefreshStatus::worker`]: a task that panicked, in a caller-supplied
+            /// transport say, shows as `Panicked`).
             #[must_use]
             pub fn refresh_status(&self) -> RefreshStatus {
                 self.keys.status()
@@ -70,13 +78,13 @@ macro_rules! key_client_common {
             /// Failed refreshes since the last success.
             #[must_use]
             pub fn consecutive_refresh_failures(&self) -> u32 {
-                self.keys.store.status.load().consecutive_failures
+                self.keys.consecutive_failures()
             }
 
             /// When the last successful refresh completed.
             #[must_use]
             pub fn last_refresh_success(&self) -> Option<Timestamp> {
-                self.keys.store.status.load().last_success
+                self.keys.last_success()
             }
 
             /// How long ago the current key set was fetched (`None` before the first success).
@@ -149,13 +157,14 @@ impl BidstreamClient {
         now: Timestamp,
     ) -> Result<DecryptedToken, Error> {
         let keys = self.keys.store.keys.load();
-        uid2::token::decrypt(
+        let result = uid2::token::decrypt(
             keys.as_deref(),
             token,
             ClientType::Bidstream,
             domain_or_app_name,
             now,
-        )
-        .map_err(Error::from)
+        );
+        self.keys.store.metrics.decrypted(&result);
+        result.map_err(Error::from)
     }
 }

@@ -14,3 +14,18 @@ pub(crate) use uid2_http::random_u32;
 pub(crate) fn now() -> Timestamp {
     Timestamp::from(std::time::SystemTime::now())
 }
+
+/// The clocks of the background refresh task: the system's wall clock, and tokio's monotonic
+/// clock (which a test can pause and advance).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TokioClock;
+
+impl uid2_http::schedule::Clock for TokioClock {
+    fn wall(&self) -> Timestamp {
+        now()
+    }
+
+    fn monotonic(&self) -> std::time::Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}

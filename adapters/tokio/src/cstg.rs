@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use uid2::operator::client_side::ClientSideTokenGenerateRequest;
 use uid2::operator::{IdentityTokens, TokenResponse};
+use uid2_http::telemetry::OperatorCall;
 
 use crate::CstgConfig;
 use crate::clock::{self, OsRandom};
@@ -104,6 +105,7 @@ impl<T: Transport> CstgClient<T> {
             uid2::envelope::reply_limit::TOKEN,
             config.max_response_bytes,
         );
+        let call = OperatorCall::start(http.path());
         let reply = bounded(
             config.timeout,
             limit,
@@ -111,7 +113,9 @@ impl<T: Transport> CstgClient<T> {
                 .transport
                 .post(&url, &headers, http.body().to_vec(), limit),
         )
-        .await?;
+        .await;
+        call.finish(&reply);
+        let reply = reply?;
         Ok(pending.open(reply.status, &reply.body)?)
     }
 
@@ -136,14 +140,17 @@ impl<T: Transport> CstgClient<T> {
         headers.push(Header::new("User-Agent", &config.user_agent, false));
         let limit =
             uid2_http::effective_reply_limit(http.max_response_len(), config.max_response_bytes);
-        let mut reply = bounded(
+        let call = OperatorCall::start(http.path());
+        let reply = bounded(
             config.timeout,
             limit,
             self.inner
                 .transport
                 .post(&url, &headers, http.body().to_vec(), limit),
         )
-        .await?;
+        .await;
+        call.finish(&reply);
+        let mut reply = reply?;
         Ok(pending.open(
             reply.status,
             reply.content_type.as_deref(),

@@ -15,10 +15,22 @@
 //!
 //! # In scope / out of scope
 //!
-//! In scope: connection pooling, TLS (rustls with the ring provider and the webpki roots),
+//! In scope: connection pooling, TLS (rustls with the AWS-LC provider and the webpki roots),
 //! connect and whole-call timeouts, the background key refresh task, bounded concurrency and
-//! retries for bulk identity mapping. Out of scope: proxies, redirects (never followed),
-//! automatic retries of token generate and refresh, logging.
+//! retries for bulk identity mapping, and proxies when asked for:
+//! [`ClientConfig::with_proxy_from_env`] reads `HTTPS_PROXY` / `ALL_PROXY` / `NO_PROXY` for
+//! `https://` requests (never `HTTP_PROXY`, nothing under CGI; see [`EnvProxy`]), and
+//! [`HyperTransport::with_proxy`] tunnels through a given proxy. Out of scope: redirects (never
+//! followed), automatic retries of token generate and refresh.
+//!
+//! # Operations visibility
+//!
+//! `refresh_status()` on the bidstream and sharing clients returns a [`RefreshStatus`]: last
+//! success, key-set age, failures in a row, last error, next attempt and whether the background
+//! task is alive ([`RefreshWorker`]). The optional `metrics` feature sends counters (per official
+//! decryption and encryption status, per refresh outcome, per operator endpoint and HTTP status
+//! class), latency histograms and gauges to the `metrics` facade; the optional `tracing` feature
+//! emits spans and events under the target `uid2`. The README lists the names and labels.
 //!
 //! # Example: a DSP
 //!
@@ -75,10 +87,12 @@ pub use error::{CoreError, Error, TransportError, TransportErrorKind};
 pub use gigya::{GigyaClient, GigyaConfig};
 pub use identity_map::{IdentityMapClient, IdentityMapV3Client, OptOutStatusClient};
 pub use publisher::PublisherClient;
-pub use refresher::RefreshStatus;
+pub use refresher::{RefreshStatus, RefreshWorker};
 pub use sharing::SharingClient;
 pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HttpResponse, HyperTransport, Transport};
-pub use uid2_http::{BaseUrl, CstgConfig, RetryConfig, bounded_reply, effective_reply_limit};
+pub use uid2_http::{
+    BaseUrl, CstgConfig, EnvProxy, RetryConfig, bounded_reply, effective_reply_limit,
+};
 
 /// The core crate, re-exported so that callers use the same version.
 pub use uid2;

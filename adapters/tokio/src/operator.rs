@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use uid2::envelope::OperatorRequest;
+use uid2_http::telemetry::OperatorCall;
 
 use crate::config::ClientConfig;
 use crate::error::Error;
@@ -45,12 +46,15 @@ impl<T: Transport> Operator<T> {
             request.max_response_len(),
             self.config.max_response_bytes,
         );
-        bounded(
+        let call = OperatorCall::start(request.path());
+        let result = bounded(
             self.config.timeout,
             limit,
             self.transport.post(&url, &headers, body, limit),
         )
-        .await
+        .await;
+        call.finish(&result);
+        result
     }
 }
 

@@ -65,8 +65,9 @@ impl SharingClient {
         now: Timestamp,
     ) -> Result<DecryptedToken, Error> {
         let keys = self.keys.store.keys.load();
-        uid2::token::decrypt(keys.as_deref(), token, ClientType::Sharing, None, now)
-            .map_err(Error::from)
+        let result = uid2::token::decrypt(keys.as_deref(), token, ClientType::Sharing, None, now);
+        self.keys.store.metrics.decrypted(&result);
+        result.map_err(Error::from)
     }
 
     /// Encrypts a raw UID2 into a sharing token, with nonces from the OS generator.
@@ -91,6 +92,8 @@ impl SharingClient {
         rng: &mut impl SecureRandom,
     ) -> Result<SharingToken, Error> {
         let keys = self.keys.store.keys.load();
-        uid2::token::encrypt(keys.as_deref(), raw_uid, now, rng).map_err(Error::from)
+        let result = uid2::token::encrypt(keys.as_deref(), raw_uid, now, rng);
+        self.keys.store.metrics.encrypted(&result);
+        result.map_err(Error::from)
     }
 }

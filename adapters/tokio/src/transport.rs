@@ -48,7 +48,7 @@ pub trait Transport: Send + Sync + 'static {
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
 }
 
-/// The default transport: hyper-util's pooled client over rustls (ring provider, webpki
+/// The default transport: hyper-util's pooled client over rustls (AWS-LC provider, webpki
 /// roots), HTTP/1.1, with a connect timeout around DNS, TCP and TLS together.
 ///
 /// Plain `http://` URLs are accepted too (for a local operator on the loopback interface).
@@ -107,10 +107,12 @@ impl HyperTransport {
         Self::build(connect_timeout, max_response_bytes, Some(matcher))
     }
 
-    /// Like [`new`](Self::new), but honouring the standard proxy environment variables
-    /// (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, upper or lower case), read
-    /// once, now. Only `http://` proxies are supported: a connection that would need another
-    /// kind fails with [`TransportErrorKind::Connect`].
+    /// Like [`new`](Self::new), but honouring the proxy environment variables for `https://`
+    /// requests, read once, now: `HTTPS_PROXY` (else `ALL_PROXY`) and `NO_PROXY`, upper or
+    /// lower case; never `HTTP_PROXY`, and nothing at all when `REQUEST_METHOD` is set (CGI).
+    /// Plain `http://` requests always go direct. See [`EnvProxy`](uid2_http::EnvProxy). Only
+    /// `http://` proxies are supported: a connection that would need another kind fails with
+    /// [`TransportErrorKind::Connect`].
     ///
     /// # Errors
     /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
@@ -118,11 +120,33 @@ impl HyperTransport {
         connect_timeout: Duration,
         max_response_bytes: usize,
     ) -> Result<Self, Error> {
-        Self::build(
+        Self::with_env_proxy(
             connect_timeout,
             max_response_bytes,
-            Some(Matcher::from_env()),
+            uid2_http::EnvProxy::from_env(),
         )
+    }
+
+    /// Like [`with_proxy_from_env`](Self::with_proxy_from_env), with the environment already
+    /// read (for example with [`EnvProxy::from_lookup`](uid2_http::EnvProxy::from_lookup));
+    /// `None` means no proxy.
+    ///
+    /// # Errors
+    /// [`Error::InvalidConfig`] when the TLS configuration cannot be built.
+    pub fn with_env_proxy(
+        connect_timeout: Duration,
+        max_response_bytes: usize,
+        proxy: Option<uid2_http::EnvProxy>,
+    ) -> Result<Self, Error> {
+        let matcher = proxy.map(|p| {
+            let builder = Matcher::builder().https(p.url().to_owned());
+            match p.no_proxy() {
+                Some(no) => builder.no(no.to_owned()),
+                None => builder,
+            }
+            .build()
+        });
+        Self::build(connect_timeout, max_response_bytes, matcher)
     }
 
     /// The default transport for `config`: its connect timeout, body limit and proxy choice.
@@ -144,7 +168,7 @@ impl HyperTransport {
         http.set_nodelay(true);
         http.set_connect_timeout(Some(connect_timeout));
         let https = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
+            .with_provider_and_webpki_roots(rustls::crypto::aws_lc_rs::default_provider())
             .map_err(|_| Error::InvalidConfig {
                 reason: "the TLS configuration could not be built",
             })?

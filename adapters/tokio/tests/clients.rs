@@ -67,6 +67,11 @@ async fn advertising_token(op: &LocalOperator, email: &str) -> (String, String) 
 /// an outage it re-binds its port asynchronously.
 async fn recover(op: &LocalOperator) {
     op.clear_faults();
+    wait_listening(op).await;
+}
+
+/// Waits (bounded) until the operator accepts connections again after an outage.
+async fn wait_listening(op: &LocalOperator) {
     for _ in 0..250 {
         if tokio::net::TcpStream::connect(op.addr()).await.is_ok() {
             return;
@@ -74,6 +79,39 @@ async fn recover(op: &LocalOperator) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the operator did not come back");
+}
+
+/// A configuration for `op` whose refresh backs off briefly (20 ms, doubling, at most 100 ms).
+fn quick_backoff(op: &LocalOperator) -> ClientConfig {
+    let mut schedule = KeyRefreshConfig::default();
+    schedule.initial_backoff = Duration::from_millis(20);
+    schedule.max_backoff = Duration::from_millis(100);
+    config(op).with_key_refresh(schedule)
+}
+
+/// Refreshes once the backoff after a failure is over (a refresh asked for earlier returns the
+/// last failure without contacting the operator).
+#[expect(
+    clippy::disallowed_methods,
+    reason = "the wait is measured against the status's wall-clock next attempt"
+)]
+async fn refresh_after_backoff<R>(
+    refresh: impl AsyncFn() -> Result<(), Error>,
+    status: R,
+) -> Result<(), Error>
+where
+    R: Fn() -> uid2_tokio::RefreshStatus,
+{
+    let status = status();
+    if status.consecutive_failures > 0 {
+        // (When the background task has already succeeded, a refresh is due at once.)
+        let next = status.next_attempt.expect("an attempt is scheduled");
+        let now = Timestamp::from(std::time::SystemTime::now());
+        let ms = next.saturating_millis_since(now).max(0) + 5;
+        assert!(ms < 1_000, "the retry is {ms} ms away");
+        tokio::time::sleep(Duration::from_millis(u64::try_from(ms).unwrap())).await;
+    }
+    refresh().await
 }
 
 fn decrypt_status(e: &Error) -> DecryptStatus {
@@ -271,7 +309,7 @@ async fn operator_down_at_start_then_recovers() {
         let op = operator().await;
         let (token, raw_uid) = advertising_token(&op, "late@example.com").await;
         op.set_fault(Fault::Outage);
-        let client = BidstreamClient::new(config(&op)).unwrap();
+        let client = BidstreamClient::new(quick_backoff(&op)).unwrap();
         let err = client.decrypt_token_into_raw_uid(&token, None).unwrap_err();
         assert_eq!(err.decrypt_error(), Some(&DecryptError::NotInitialized));
         let err = client.refresh().await.unwrap_err();
@@ -294,9 +332,18 @@ async fn operator_down_at_start_then_recovers() {
             Some(&DecryptError::NotInitialized)
         );
 
-        // The operator comes back; the next refresh succeeds.
+        // Asked again at once (say, on every NOT_INITIALIZED), the client does not contact the
+        // operator before the retry time: it returns the last failure.
+        let failures = client.consecutive_refresh_failures();
+        let again = client.refresh().await.unwrap_err();
+        assert!(matches!(again, Error::Transport(_)), "{again:?}");
+        assert_eq!(client.consecutive_refresh_failures(), failures);
+
+        // The operator comes back; the next refresh after the backoff succeeds.
         recover(&op).await;
-        client.refresh().await.unwrap();
+        refresh_after_backoff(|| client.refresh(), || client.refresh_status())
+            .await
+            .unwrap();
         assert_eq!(
             client
                 .decrypt_token_into_raw_uid(&token, None)
@@ -315,15 +362,19 @@ async fn outage_mid_run_keeps_last_keys_and_recovers() {
     bounded(async {
         let op = operator().await;
         let (token, raw_uid) = advertising_token(&op, "outage@example.com").await;
-        let client = BidstreamClient::new(config(&op)).unwrap();
+        let client = BidstreamClient::new(quick_backoff(&op)).unwrap();
         client.refresh().await.unwrap();
         let before = client.key_set().unwrap();
 
         op.set_fault(Fault::Outage);
         assert!(matches!(client.refresh().await, Err(Error::Transport(_))));
-        recover(&op).await;
+        // From the outage straight to HTTP 503 (the background task retries meanwhile).
         op.set_fault(Fault::Status(503));
-        assert_eq!(client.refresh().await.unwrap_err().http_status(), Some(503));
+        wait_listening(&op).await;
+        let err = refresh_after_backoff(|| client.refresh(), || client.refresh_status())
+            .await
+            .unwrap_err();
+        assert_eq!(err.http_status(), Some(503));
         // The last good key set is still in use.
         assert!(Arc::ptr_eq(&before, &client.key_set().unwrap()));
         assert_eq!(
@@ -337,7 +388,9 @@ async fn outage_mid_run_keeps_last_keys_and_recovers() {
         assert!(client.consecutive_refresh_failures() >= 2);
 
         recover(&op).await;
-        client.refresh().await.unwrap();
+        refresh_after_backoff(|| client.refresh(), || client.refresh_status())
+            .await
+            .unwrap();
         assert!(!Arc::ptr_eq(&before, &client.key_set().unwrap()));
         assert_eq!(client.consecutive_refresh_failures(), 0);
     })

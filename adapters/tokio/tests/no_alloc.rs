@@ -33,11 +33,22 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(decrypt_and_encrypt_do_not_allocate());
-    println!("no_alloc: 1 passed, 0 failed");
+    let metrics = if cfg!(feature = "metrics") {
+        " (metrics recorded)"
+    } else {
+        ""
+    };
+    println!("no_alloc{metrics}: 1 passed, 0 failed");
 }
 
 async fn decrypt_and_encrypt_do_not_allocate() {
     let _profiler = dhat::Profiler::builder().testing().build();
+    // With the `metrics` feature, a real recorder: every decryption and encryption then
+    // increments a live counter handle.
+    #[cfg(feature = "metrics")]
+    let prometheus = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .unwrap();
     let op = LocalOperator::start(LocalOperatorConfig::default())
         .await
         .unwrap();
@@ -74,4 +85,25 @@ async fn decrypt_and_encrypt_do_not_allocate() {
         assert!(sharing.encrypt_raw_uid_into_token(&raw_uid).is_ok());
     }
     assert_eq!(heap_blocks(), before, "the bid path allocated");
+    #[cfg(feature = "metrics")]
+    {
+        // Reading the status publishes the counts.
+        let _ = (bidstream.refresh_status(), sharing.refresh_status());
+        let scrape = prometheus.render();
+        let counted = |labels: &str| {
+            let prefix = format!("uid2_token_decrypt_total{{{labels}}} ");
+            scrape
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix)?.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        assert!(
+            counted(r#"role="bidstream",status="SUCCESS""#) >= 100,
+            "{scrape}"
+        );
+        assert!(
+            counted(r#"role="sharing",status="SUCCESS""#) >= 100,
+            "{scrape}"
+        );
+    }
 }

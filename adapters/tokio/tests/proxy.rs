@@ -19,7 +19,7 @@ use support::{config, operator};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use uid2::operator::TokenGenerateRequest;
-use uid2_tokio::{Error, HyperTransport, PublisherClient, TransportErrorKind};
+use uid2_tokio::{EnvProxy, Error, HyperTransport, PublisherClient, TransportErrorKind};
 
 const BOUND: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -126,6 +126,48 @@ async fn requests_tunnel_through_the_proxy_with_basic_auth() {
                 .contains("proxy-authorization: basic dxnlcjpwysbzcw=="),
             "{requests:?}"
         );
+    })
+    .await
+    .unwrap();
+}
+
+/// An environment proxy (`HTTPS_PROXY`, `NO_PROXY`) as both adapters read it.
+fn env_proxy(vars: &[(&str, &str)]) -> Option<EnvProxy> {
+    EnvProxy::from_lookup(|name| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_environment_proxy_carries_https_only() {
+    tokio::time::timeout(BOUND, async {
+        let op = operator().await;
+        let proxy = Proxy::start(Answer::Refuse).await;
+        let from_env = env_proxy(&[("HTTPS_PROXY", &proxy.url)]);
+        let transport =
+            HyperTransport::with_env_proxy(CONNECT_TIMEOUT, MAX_BODY, from_env.clone()).unwrap();
+        // Plain http (the local operator) goes direct.
+        let publisher = PublisherClient::with_transport(config(&op), transport.clone());
+        publisher
+            .generate_token(TokenGenerateRequest::from_email("direct@example.com").unwrap())
+            .await
+            .unwrap();
+        assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
+        // https goes to the proxy (which refuses here).
+        let url = format!("https://{}/v2/token/generate", op.addr());
+        let err = uid2_tokio::Transport::post(&transport, &url, &[], Vec::new(), usize::MAX)
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::Connect, "{err:?}");
+        assert_eq!(proxy.requests().len(), 1);
+        assert!(proxy.requests()[0].starts_with(&format!("CONNECT {} ", op.addr())));
+        // ... unless NO_PROXY names the host.
+        let no_proxy = env_proxy(&[("HTTPS_PROXY", &proxy.url), ("NO_PROXY", "127.0.0.1")]);
+        let direct = HyperTransport::with_env_proxy(CONNECT_TIMEOUT, MAX_BODY, no_proxy).unwrap();
+        let _ = uid2_tokio::Transport::post(&direct, &url, &[], Vec::new(), usize::MAX).await;
+        assert_eq!(proxy.requests().len(), 1, "NO_PROXY host went to the proxy");
     })
     .await
     .unwrap();

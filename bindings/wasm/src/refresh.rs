@@ -170,7 +170,8 @@ impl KeyRefresher {
     }
 
     /// Asks for an attempt at `now`, ahead of the schedule; returns whether one is now due
-    /// (false while a request is in flight: its reply is the answer).
+    /// (false while a request is in flight: its reply is the answer; false too while a failure
+    /// is pending and its retry time has not come: the backoff holds).
     ///
     /// # Errors
     /// `INVALID_ARGUMENT` for a bad time.
