@@ -189,16 +189,15 @@ fn batch_cases() -> Vec<Value> {
         }),
     ));
 
-    let long = "x".repeat(200);
     cases.push(case(
         "v3_batches_item_too_large",
         "identity_map_v3_batches",
         "identity_map_v3_batches",
-        "a caller-supplied hash that alone exceeds the body limit is refused with its input index",
+        "a hash that alone exceeds the body limit (46 bytes with the empty 33-byte body) is refused with its input index",
         json!({
-            "input": v3_input(&[email("a@example.com", "a@example.com"), email_hash(&long)]),
-            "limits": {"max_items": 100, "max_body_bytes": 200},
-            "expected": {"ok": false, "error": "ITEM_TOO_LARGE", "index": 1},
+            "input": v3_input(&[email_hash(&h("a@example.com"))]),
+            "limits": {"max_items": 100, "max_body_bytes": 78},
+            "expected": {"ok": false, "error": "ITEM_TOO_LARGE", "index": 0},
         }),
     ));
 
@@ -228,23 +227,28 @@ fn batch_cases() -> Vec<Value> {
         }),
     ));
 
-    let template = format!("{}{{i}}", "h".repeat(1000));
+    // Every hash is 44 characters, so the default body limit never binds before the item
+    // limit; a smaller body limit is split on.
     let hashes: Vec<(bool, String)> = (0..1100)
-        .map(|i| (true, template.replace("{i}", &i.to_string())))
+        .map(|i| (true, h(&format!("user{i}@example.com"))))
         .collect();
-    let batches: Vec<Value> = simulate_batches(&hashes, DEFAULT_MAX_ITEMS, DEFAULT_MAX_BODY)
+    let batches: Vec<Value> = simulate_batches(&hashes, DEFAULT_MAX_ITEMS, 20_000)
         .into_iter()
         .map(|(items, body_bytes)| json!({"items": items, "body_bytes": body_bytes}))
         .collect();
     assert!(batches.len() > 1, "the case must exercise the byte limit");
+    assert!(
+        hashes.len() * 47 + EMPTY_V3_BODY < DEFAULT_MAX_BODY,
+        "the default body limit does not bind for 1,100 hashes"
+    );
     cases.push(case(
-        "v3_batches_default_body_limit",
+        "v3_batches_body_limit",
         "identity_map_v3_batches",
         "identity_map_v3_batches",
-        "1,100 long caller-supplied hashes with the default limits: split by the 1,048,531-byte body limit",
+        "1,100 emails with a 20,000-byte body limit: split by bytes before the item limit",
         json!({
-            "generate": {"type": "email_hash", "template": template, "count": 1100},
-            "limits": null,
+            "generate": {"type": "email", "template": "user{i}@example.com", "count": 1100},
+            "limits": {"max_items": DEFAULT_MAX_ITEMS, "max_body_bytes": 20_000},
             "expected": {"ok": true, "batches": batches},
         }),
     ));
@@ -360,22 +364,37 @@ fn v3_cases() -> Vec<Value> {
             },
         }),
     ));
-    let garbage = [email_hash("not a hash"), phone_hash("ABC\"\\")];
+    for (name, item) in [
+        ("v3_email_hash_not_sha256", email_hash("user@example.com")),
+        ("v3_phone_hash_not_sha256", phone_hash("ABC\"\\")),
+    ] {
+        cases.push(case(
+            name,
+            "identity_map_v3",
+            "identity_map_v3",
+            "a caller-supplied hash that is not a SHA-256 hash (44 base64 characters or 64 hex digits) is refused locally, so a raw email or phone is never sent",
+            json!({
+                "input": v3_input(&[item]),
+                "expected": {"ok": false, "error": "INVALID_HASH"},
+            }),
+        ));
+    }
+    let hash = h("a@example.com");
+    let valid = [email_hash(&hash)];
     cases.push(case(
-        "v3_hashes_passed_through",
+        "v3_invalid_identifier_reason",
         "identity_map_v3",
         "identity_map_v3",
-        "caller-supplied hashes are sent unchanged, even malformed ones (JSON-escaped); the operator reports them",
+        "a hash the operator reports as `invalid identifier` is unmapped with that reason",
         json!({
-            "input": v3_input(&garbage),
-            "response": doc(&json!({"email_hash": [{"e": "invalid identifier"}], "phone_hash": [{"e": "invalid identifier"}]})),
+            "input": v3_input(&valid),
+            "response": doc(&json!({"email_hash": [{"e": "invalid identifier"}], "phone_hash": []})),
             "expected": {
                 "ok": true,
-                "request_json": v3_request(&garbage),
+                "request_json": v3_request(&valid),
                 "mapped": [],
                 "unmapped": [
-                    {"input": "not a hash", "reason": "INVALID_IDENTIFIER", "raw_reason": "invalid identifier"},
-                    {"input": "ABC\"\\", "reason": "INVALID_IDENTIFIER", "raw_reason": "invalid identifier"},
+                    {"input": hash, "reason": "INVALID_IDENTIFIER", "raw_reason": "invalid identifier"},
                 ],
             },
         }),
@@ -422,20 +441,31 @@ fn v2_cases() -> Vec<Value> {
             "expected": {"ok": false, "request_json": {"phone_hash": [h("+12345678901")]}, "error": "RESPONSE_MALFORMED"},
         }),
     ));
+    let hash = h("a@example.com");
     cases.push(case(
         "v2_invalid_identifier_reason",
         "identity_map_v2",
         "identity_map_v2",
-        "a malformed caller hash is sent unchanged and comes back unmapped; a missing `mapped` is empty",
+        "a hash the operator reports as `invalid identifier` comes back unmapped; a missing `mapped` is empty",
         json!({
-            "input": {"type": "email_hash", "values": ["not-a-hash"]},
-            "response": doc(&json!({"unmapped": [{"identifier": "not-a-hash", "reason": "invalid identifier"}]})),
+            "input": {"type": "email_hash", "values": [hash]},
+            "response": doc(&json!({"unmapped": [{"identifier": hash, "reason": "invalid identifier"}]})),
             "expected": {
                 "ok": true,
-                "request_json": {"email_hash": ["not-a-hash"]},
+                "request_json": {"email_hash": [hash]},
                 "mapped": [],
-                "unmapped": [{"input": "not-a-hash", "reason": "invalid identifier"}],
+                "unmapped": [{"input": hash, "reason": "invalid identifier"}],
             },
+        }),
+    ));
+    cases.push(case(
+        "v2_hash_not_sha256",
+        "identity_map_v2",
+        "identity_map_v2",
+        "a caller-supplied hash that is not a SHA-256 hash is refused locally, so a raw email is never sent",
+        json!({
+            "input": {"type": "email_hash", "values": [hash, "user@example.com"]},
+            "expected": {"ok": false, "error": "INVALID_HASH"},
         }),
     ));
     cases.push(case(

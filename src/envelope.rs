@@ -590,7 +590,81 @@ impl fmt::Debug for Header<'_> {
     }
 }
 
-/// What an adapter sends: method, path, headers and body. Built by the core, borrowed.
+/// Upper bounds on the size of operator reply bodies, as sent on the wire (base64 envelope
+/// included), for each endpoint. Adapters stop reading a reply that grows past its bound, so a
+/// broken or hostile server cannot make a client buffer more than that.
+///
+/// Every request carries its bound ([`OperatorRequest::max_response_len`]): fixed for the key
+/// set and token endpoints, sized to the batch for identity map and opt-out status (see
+/// [`batch`]), and [`UNBOUNDED`] (left to the adapter's own ceiling) where the reply has no
+/// useful bound, as for the salt-bucket list.
+///
+/// ```
+/// use uid2::envelope::reply_limit;
+///
+/// assert_eq!(reply_limit::for_path("/v2/key/sharing"), reply_limit::KEY_SET);
+/// assert_eq!(reply_limit::for_path("/v2/token/generate"), reply_limit::TOKEN);
+/// assert!(reply_limit::batch(5_000, 250_000) < 8 << 20);
+/// ```
+pub mod reply_limit {
+    /// A key-set reply (`/v2/key/sharing`, `/v2/key/bidstream`): 16 MiB. A key costs about
+    /// 150 bytes of JSON, so this holds some 80 000 keys with their site domain lists, far more
+    /// than any operator key set (dozens to a few thousand keys), while bounding the memory a
+    /// broken reply can take.
+    pub const KEY_SET: usize = 16 << 20;
+    /// A token generate, refresh or validate reply (client-side generate included): 64 KiB.
+    /// An identity (two tokens, times and a key) takes about 2 KiB.
+    pub const TOKEN: usize = 64 << 10;
+    /// The fixed part of a batch reply's document: 64 KiB.
+    pub const BATCH_OVERHEAD: usize = 64 << 10;
+    /// The most one batch input adds to a reply's document, besides its own echo: 512 bytes. A
+    /// v3 mapping (`{"u":…,"p":…,"r":…}`) takes about 110 bytes, an opt-out entry about 80.
+    pub const BATCH_ITEM: usize = 512;
+    /// No bound of the endpoint's own: the adapter's configured ceiling applies.
+    pub const UNBOUNDED: usize = usize::MAX;
+
+    /// The largest base64 envelope body that carries a document of `document` bytes: 44 bytes
+    /// of IV, timestamp, nonce and tag, times 4/3, plus 16 bytes for surrounding whitespace.
+    #[must_use]
+    pub const fn envelope_body(document: usize) -> usize {
+        let binary = document.saturating_add(44);
+        binary
+            .saturating_add(2)
+            .saturating_div(3)
+            .saturating_mul(4)
+            .saturating_add(16)
+    }
+
+    /// The bound of a batch reply (identity map, opt-out status) to a request of `items` inputs
+    /// whose plaintext body is `request_len` bytes: [`BATCH_OVERHEAD`] plus [`BATCH_ITEM`] per
+    /// input plus twice the request (inputs echoed back, escaped), in an envelope.
+    #[must_use]
+    pub const fn batch(items: usize, request_len: usize) -> usize {
+        envelope_body(
+            BATCH_OVERHEAD
+                .saturating_add(items.saturating_mul(BATCH_ITEM))
+                .saturating_add(request_len.saturating_mul(2)),
+        )
+    }
+
+    /// The fixed bound of an endpoint path: [`KEY_SET`] for the key endpoints, [`TOKEN`] for
+    /// the token endpoints, [`UNBOUNDED`] for any other (batch endpoints get theirs from
+    /// [`batch`] when their request is built).
+    #[must_use]
+    pub const fn for_path(path: &str) -> usize {
+        match path.as_bytes() {
+            b"/v2/key/sharing" | b"/v2/key/bidstream" => KEY_SET,
+            b"/v2/token/generate"
+            | b"/v2/token/refresh"
+            | b"/v2/token/validate"
+            | b"/v2/token/client-generate" => TOKEN,
+            _ => UNBOUNDED,
+        }
+    }
+}
+
+/// What an adapter sends: method, path, headers and body, and the largest reply it should read.
+/// Built by the core, borrowed.
 ///
 /// `Debug` shows the path, the headers with the API key redacted, and the body length only.
 #[derive(Clone, Copy)]
@@ -599,11 +673,13 @@ pub struct OperatorRequest<'a> {
     api_key: Option<&'a ApiKey>,
     encoding: BodyEncoding,
     body: &'a [u8],
+    max_response_len: usize,
 }
 
 impl<'a> OperatorRequest<'a> {
     /// Describes a `POST` of `body` to `path` (for example `/v2/token/generate`), authorized
-    /// with `api_key` when given, with the `Content-Type` of `encoding`.
+    /// with `api_key` when given, with the `Content-Type` of `encoding`. The reply bound is the
+    /// path's ([`reply_limit::for_path`]); see [`with_max_response_len`](Self::with_max_response_len).
     #[must_use]
     pub const fn new(
         path: &'static str,
@@ -616,7 +692,22 @@ impl<'a> OperatorRequest<'a> {
             api_key,
             encoding,
             body,
+            max_response_len: reply_limit::for_path(path),
         }
+    }
+
+    /// Sets the largest reply body the adapter should read for this request.
+    #[must_use]
+    pub const fn with_max_response_len(mut self, max: usize) -> Self {
+        self.max_response_len = max;
+        self
+    }
+
+    /// The largest reply body to read, in bytes (see [`reply_limit`]): an adapter stops
+    /// reading and reports an error once a reply grows past it.
+    #[must_use]
+    pub const fn max_response_len(&self) -> usize {
+        self.max_response_len
     }
 
     /// Always [`Method::Post`].
@@ -697,6 +788,7 @@ impl fmt::Debug for OperatorRequest<'_> {
             .field("path", &self.path)
             .field("headers", &Headers(self))
             .field("body_len", &self.body.len())
+            .field("max_response_len", &self.max_response_len)
             .finish()
     }
 }
@@ -1198,11 +1290,16 @@ pub enum ResponseError {
         /// The new identity's `refresh_expires`.
         refresh_expires: Timestamp,
     },
+    /// The identity has no `refresh_response_key`, so the operator's reply would be plain JSON
+    /// that nothing authenticates, and the caller did not opt in to reading it (see
+    /// [`PendingTokenRefresh::allow_plain_json_reply`](crate::operator::PendingTokenRefresh::allow_plain_json_reply)).
+    PlainRefreshNotAllowed,
 }
 
 impl ResponseError {
     /// The conformance-vector class of this error (`DECRYPT_FAILED`, `NONCE_MISMATCH`,
-    /// `RESPONSE_STATUS`, `RESPONSE_MALFORMED`, `HTTP_STATUS`, `INVALID_REFRESHED_IDENTITY`).
+    /// `RESPONSE_STATUS`, `RESPONSE_MALFORMED`, `HTTP_STATUS`, `INVALID_REFRESHED_IDENTITY`,
+    /// `PLAIN_REFRESH_NOT_ALLOWED`).
     #[must_use]
     pub const fn class(&self) -> &'static str {
         match self {
@@ -1215,6 +1312,7 @@ impl ResponseError {
             Self::MalformedResponse { .. } => "RESPONSE_MALFORMED",
             Self::UnexpectedStatus(_) | Self::InsufficientUserConsent => "RESPONSE_STATUS",
             Self::InvalidRefreshedIdentity { .. } => "INVALID_REFRESHED_IDENTITY",
+            Self::PlainRefreshNotAllowed => "PLAIN_REFRESH_NOT_ALLOWED",
         }
     }
 
@@ -1256,6 +1354,9 @@ impl fmt::Display for ResponseError {
             Self::InvalidRefreshedIdentity { now, identity_expires, refresh_expires } => write!(
                 f,
                 "refreshed identity is unusable at {now}: identity expires {identity_expires}, refresh expires {refresh_expires}; check the system clock"
+            ),
+            Self::PlainRefreshNotAllowed => f.write_str(
+                "the identity has no refresh_response_key: its refresh reply would be unauthenticated plain json, which is refused unless explicitly allowed",
             ),
         }
     }
@@ -1623,10 +1724,11 @@ mod owned {
         credentials: &'c Credentials,
         encoding: BodyEncoding,
         body: Vec<u8>,
+        max_response_len: usize,
     }
 
     impl<'c> SealedRequest<'c> {
-        /// The request description (method, path, headers, body) for the adapter.
+        /// The request description (method, path, headers, body, reply bound) for the adapter.
         #[must_use]
         pub fn request(&self) -> OperatorRequest<'_> {
             OperatorRequest::new(
@@ -1635,6 +1737,15 @@ mod owned {
                 self.encoding,
                 &self.body,
             )
+            .with_max_response_len(self.max_response_len)
+        }
+
+        /// Sets the largest reply body to read (by default the path's
+        /// [`reply_limit::for_path`](super::reply_limit::for_path)).
+        #[must_use]
+        pub const fn with_max_response_len(mut self, max: usize) -> Self {
+            self.max_response_len = max;
+            self
         }
 
         /// The body bytes.
@@ -1696,6 +1807,7 @@ mod owned {
                     credentials: self,
                     encoding,
                     body,
+                    max_response_len: super::reply_limit::for_path(path),
                 },
                 pending,
             ))

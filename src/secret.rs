@@ -24,15 +24,16 @@ impl<const N: usize> Secret<N> {
     /// [`SecretDecodeError`] when the text is not padded standard base64 of exactly `N` bytes.
     pub fn from_base64(text: &str) -> Result<Self, SecretDecodeError> {
         use base64ct::Encoding as _;
-        let mut out = [0u8; N];
-        let decoded = base64ct::Base64::decode(text.as_bytes(), &mut out)
+        // Decoded straight into the value that is returned: on any error it is dropped, and so
+        // wiped, with whatever was decoded so far.
+        let mut secret = Self([0u8; N]);
+        let decoded = base64ct::Base64::decode(text.as_bytes(), &mut secret.0)
             .map_err(|_| SecretDecodeError)?
             .len();
         if decoded != N {
-            out.zeroize();
             return Err(SecretDecodeError);
         }
-        Ok(Self(out))
+        Ok(secret)
     }
 
     /// The secret bytes. Handle with care: do not log or print them.

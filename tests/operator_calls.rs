@@ -49,6 +49,11 @@ fn identity_map_v3_call_round_trips_and_rejects_foreign_replies() {
         .open(200, Some("application/octet-stream"), &mut reply)
         .unwrap();
     assert!(response.get_mapped("user@example.com").is_some());
+    // The decrypted document (raw UIDs) does not stay in the caller's buffer.
+    assert!(
+        reply.iter().all(|&b| b == 0),
+        "the reply buffer was not wiped"
+    );
 
     // A reply to another request (another nonce) is refused, as is an unsealed document.
     let (other, _) = request
@@ -64,6 +69,10 @@ fn identity_map_v3_call_round_trips_and_rejects_foreign_replies() {
             .unwrap_err(),
         ResponseError::NonceMismatch
     );
+    assert!(
+        foreign.iter().all(|&b| b == 0),
+        "a refused reply is wiped too"
+    );
     let (_, pending) = request
         .seal(&credentials, NOW, &mut ReplayRandom::new(&[5; 20]))
         .unwrap();
@@ -73,4 +82,57 @@ fn identity_map_v3_call_round_trips_and_rejects_foreign_replies() {
             .open(200, Some("application/octet-stream"), &mut plain)
             .is_err()
     );
+}
+
+#[test]
+fn token_generate_reply_is_wiped_from_the_callers_buffer() {
+    use uid2::operator::token_generate::TokenGenerateRequest;
+    let credentials = Credentials::from_strings("api-key", SECRET).unwrap();
+    let request = TokenGenerateRequest::from_email("user@example.com").unwrap();
+    let document = r#"{"status":"success","body":{"advertising_token":"AT","refresh_token":"RT","identity_expires":1700000100000,"refresh_expires":1700000200000,"refresh_from":1700000050000,"refresh_response_key":"P941vVeuyjaDRVnFQ8DPd0AZnW4bPeiJPXER2K9QXcU="}}"#;
+    let (sealed, pending) = request
+        .seal(&credentials, NOW, &mut ReplayRandom::new(&[6; 20]))
+        .unwrap();
+    let mut reply = answer(sealed.request().body(), "text/plain", document);
+    let response = pending.open(200, Some("text/plain"), &mut reply).unwrap();
+    assert_eq!(response.identity().unwrap().refresh_token(), "RT");
+    assert!(
+        reply.iter().all(|&b| b == 0),
+        "the reply buffer was not wiped"
+    );
+}
+
+#[test]
+fn every_request_carries_the_bound_of_its_reply() {
+    use uid2::envelope::reply_limit;
+    use uid2::operator::key_set::SharingKeysRequest;
+    use uid2::operator::token_generate::TokenGenerateRequest;
+    let credentials = Credentials::from_strings("api-key", SECRET).unwrap();
+    let rng = || ReplayRandom::new(&[7; 20]);
+
+    let (keys, _) = SharingKeysRequest
+        .seal(&credentials, NOW, &mut rng())
+        .unwrap();
+    assert_eq!(keys.request().max_response_len(), reply_limit::KEY_SET);
+
+    let generate = TokenGenerateRequest::from_email("user@example.com").unwrap();
+    let (sealed, _) = generate.seal(&credentials, NOW, &mut rng()).unwrap();
+    assert_eq!(sealed.request().max_response_len(), reply_limit::TOKEN);
+
+    // A batch reply is bounded by its inputs: more inputs, a larger bound, never unbounded.
+    let mut small = IdentityMapV3Input::new();
+    small.add_email("a@example.com").unwrap();
+    let mut large = IdentityMapV3Input::new();
+    for i in 0..1000 {
+        large.add_email(&format!("user{i}@example.com")).unwrap();
+    }
+    let bound = |input: IdentityMapV3Input| {
+        let request = input.into_request();
+        let (sealed, _) = request.seal(&credentials, NOW, &mut rng()).unwrap();
+        sealed.request().max_response_len()
+    };
+    let (small, large) = (bound(small), bound(large));
+    assert!(small < reply_limit::TOKEN * 2, "{small}");
+    assert!(large > small + 1000 * reply_limit::BATCH_ITEM, "{large}");
+    assert!(large < 2 << 20, "{large}");
 }

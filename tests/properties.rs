@@ -57,6 +57,10 @@ fn scope() -> impl Strategy<Value = IdentityScope> {
     prop_oneof![Just(IdentityScope::Uid2), Just(IdentityScope::Euid)]
 }
 
+#[allow(
+    deprecated,
+    reason = "the deprecated client type must keep its behaviour"
+)]
 fn client() -> impl Strategy<Value = ClientType> {
     prop_oneof![
         Just(ClientType::Bidstream),
@@ -181,6 +185,7 @@ proptest! {
         let i = pos.index(bytes.len());
         bytes[i] ^= 1 << bit;
         let text = engine.encode(&bytes);
+        #[allow(deprecated, reason = "the deprecated client type must keep its behaviour")]
         let result = keys.decrypt(&text, ClientType::Legacy, None, now);
         if i == 0 {
             if let Ok(d) = result {

@@ -494,3 +494,36 @@ fn request_time_is_apart_from_the_schedule() {
         "the response deadline is on the schedule clock"
     );
 }
+
+#[test]
+fn the_opened_key_set_is_wiped_from_the_callers_buffer() {
+    let credentials = Credentials::from_strings("k", SECRET_B64).unwrap();
+    let t0 = Timestamp::from_millis(T0);
+    let mut r = KeyRefresher::new(
+        KeyEndpoint::Bidstream,
+        credentials,
+        KeyRefreshConfig::default(),
+        t0,
+    );
+    // A good key set, then one the parser rejects (hour 48 of the simulation): in both cases
+    // the buffer that held the decrypted document (key secrets in clear) is all zeros after.
+    for (now, updated) in [(T0, true), (T0 + 48 * HOUR, false)] {
+        let at = Timestamp::from_millis(now);
+        r.request_refresh(at);
+        let request = r.poll_transmit(at, &mut Counter(9)).unwrap().unwrap();
+        let body = request.body().to_vec();
+        let (status, mut reply) = operator(now, &body).unwrap();
+        assert!(reply.iter().any(|&b| b != 0));
+        r.handle_response(at, status, None, &mut reply);
+        assert!(
+            reply.iter().all(|&b| b == 0),
+            "the reply buffer was not wiped"
+        );
+        let event = r.poll_event();
+        assert_eq!(
+            matches!(event, Some(RefreshEvent::KeysUpdated(_))),
+            updated,
+            "{event:?}"
+        );
+    }
+}

@@ -188,7 +188,7 @@ pub(crate) enum ClientArg {
     Bidstream,
     /// A sharing participant: sharing lifetime limit, no domain check
     Sharing,
-    /// The legacy client: no lifetime check
+    /// The deprecated legacy client: no lifetime check, and no domain check without a domain
     Legacy,
 }
 

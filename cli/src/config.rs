@@ -182,14 +182,21 @@ impl<'a> Settings<'a> {
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
         let action = format!("{} failed", R::PATH);
-        let mut reply = transport
-            .post(
+        let limit = uid2_blocking::effective_reply_limit(
+            http.max_response_len(),
+            config.max_response_bytes,
+        );
+        let mut reply = uid2_blocking::bounded_reply(
+            transport.post(
                 &http.url(&config.base_url),
                 &headers,
                 http.body(),
                 config.timeout,
-            )
-            .map_err(|e| CliError::client(&action, &ClientError::from(e), &config.base_url))?;
+                limit,
+            ),
+            limit,
+        )
+        .map_err(|e| CliError::client(&action, &e, &config.base_url))?;
         pending
             .open(reply.status, reply.content_type.as_deref(), &mut reply.body)
             .map_err(|e| CliError::client(&action, &ClientError::from(e), &config.base_url))

@@ -149,6 +149,10 @@ const fn client_type(c: ClientArg) -> ClientType {
     match c {
         ClientArg::Bidstream => ClientType::Bidstream,
         ClientArg::Sharing => ClientType::Sharing,
+        #[allow(
+            deprecated,
+            reason = "the CLI still offers the deprecated client type, documented as such"
+        )]
         ClientArg::Legacy => ClientType::Legacy,
     }
 }
@@ -396,9 +400,9 @@ fn generate(settings: &Settings<'_>, args: &GenerateArgs) -> Result<(), CliError
     } else if let Some(phone) = &args.phone {
         TokenGenerateRequest::from_phone(&arg_or_stdin(phone, "phone number")?).map_err(invalid)?
     } else if let Some(hash) = &args.email_hash {
-        TokenGenerateRequest::from_hashed_email(hash.trim())
+        TokenGenerateRequest::from_hashed_email(hash.trim()).map_err(invalid)?
     } else if let Some(hash) = &args.phone_hash {
-        TokenGenerateRequest::from_hashed_phone(hash.trim())
+        TokenGenerateRequest::from_hashed_phone(hash.trim()).map_err(invalid)?
     } else {
         return Err(CliError::usage("no identity given")
             .hint("pass --email, --phone, --email-hash or --phone-hash"));

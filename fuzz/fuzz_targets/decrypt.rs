@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let client = match (selector >> 1) % 3 {
         0 => ClientType::Bidstream,
         1 => ClientType::Sharing,
+        #[allow(deprecated, reason = "the deprecated client type is still fuzzed")]
         _ => ClientType::Legacy,
     };
     let domain = match (selector >> 3) % 4 {

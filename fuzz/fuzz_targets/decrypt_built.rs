@@ -84,6 +84,7 @@ fuzz_target!(|input: Input| {
     let client = match input.client % 3 {
         0 => ClientType::Bidstream,
         1 => ClientType::Sharing,
+        #[allow(deprecated, reason = "the deprecated client type is still fuzzed")]
         _ => ClientType::Legacy,
     };
     if let Ok(decrypted) = keys.decrypt(token.as_str(), client, input.domain.as_deref(), NOW) {

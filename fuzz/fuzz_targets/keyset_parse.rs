@@ -43,11 +43,13 @@ fuzz_target!(|data: &[u8]| {
         let _ = keys.active_key(id, NOW);
         let _ = keys.site(id);
     }
-    for client in [
+    #[allow(deprecated, reason = "the deprecated client type is still fuzzed")]
+    let clients = [
         ClientType::Bidstream,
         ClientType::Sharing,
         ClientType::Legacy,
-    ] {
+    ];
+    for client in clients {
         let _ = keys.decrypt(token(), client, Some("example.com"), NOW);
     }
 });

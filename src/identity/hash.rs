@@ -5,6 +5,7 @@ use core::fmt;
 use base64::Engine as _;
 use base64ct::Encoding as _;
 use sha2::{Digest as _, Sha256};
+use zeroize::Zeroize as _;
 
 use super::{IdentityError, IdentityKind, email::Parsed, phone::validate_phone};
 use crate::codec::b64;
@@ -98,10 +99,14 @@ impl Staged {
         }
     }
 
-    fn finish(mut self) -> [u8; DIGEST_LEN] {
-        self.hasher
-            .update(self.buf.get(..self.len).unwrap_or_default());
-        self.hasher.finalize().into()
+    /// The digest. The staging buffer (the tail of the normalized identity) is wiped, and the
+    /// hasher's own block buffer is wiped when it is dropped (sha2's `zeroize` feature).
+    fn finish(&mut self) -> [u8; DIGEST_LEN] {
+        let mut hasher = core::mem::take(&mut self.hasher);
+        hasher.update(self.buf.get(..self.len).unwrap_or_default());
+        self.buf.zeroize();
+        self.len = 0;
+        hasher.finalize().into()
     }
 }
 
@@ -188,6 +193,22 @@ const fn hex_value(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staging_buffer_is_wiped_when_the_digest_is_taken() {
+        let email = "someone.with.a.long.name@example.com";
+        let mut staged = Staged::new();
+        for b in email.bytes() {
+            staged.push(b);
+        }
+        assert!(staged.buf.iter().any(|&b| b != 0));
+        let digest = staged.finish();
+        assert!(
+            staged.buf.iter().all(|&b| b == 0),
+            "normalized bytes left behind"
+        );
+        assert_eq!(digest, <[u8; 32]>::from(Sha256::digest(email.as_bytes())));
+    }
 
     #[test]
     fn spec_examples() {

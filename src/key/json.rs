@@ -106,6 +106,14 @@ impl FromJson<'_> for String {
     }
 }
 
+/// A key secret is decoded from the JSON string as it is read, straight into the zeroized
+/// [`Secret`]: its base64 text is never copied into a `String` of its own.
+impl FromJson<'_> for Secret<32> {
+    fn from_str(v: &str) -> Option<Self> {
+        Secret::from_base64(v).ok()
+    }
+}
+
 impl<'de, T: FromJson<'de>> FromJson<'de> for Vec<Lenient<T>> {
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
@@ -187,7 +195,7 @@ struct RawKey {
     #[serde(default)]
     expires: Lenient<i64>,
     #[serde(default)]
-    secret: Lenient<String>,
+    secret: Lenient<Secret<32>>,
 }
 json_object!(RawKey);
 
@@ -328,13 +336,7 @@ fn build(body: Body) -> Result<KeySet, KeySetError> {
             activates: seconds(raw.activates, "activates", i)?,
             expires: seconds(raw.expires, "expires", i)?,
         };
-        let secret =
-            Secret::from_base64(&required(raw.secret, "secret", Some(i))?).map_err(|_| {
-                KeySetError::InvalidField {
-                    field: "secret",
-                    index: Some(i),
-                }
-            })?;
+        let secret = required(raw.secret, "secret", Some(i))?;
         builder.key(Key::new(params, secret)?)?;
     }
 
@@ -415,6 +417,29 @@ mod tests {
                 index: Some(0)
             }
         );
+        for (secret, err) in [
+            ("\"AAAA\"", "InvalidField"),
+            ("5", "InvalidField"),
+            ("null", "MissingField"),
+        ] {
+            let bad = SPEC_DOC.replace("\"IPsHwoSa+lbKdGgdg8CL1zCkC0HibqcObDP+fUEYF4U=\"", secret);
+            let got = KeySet::parse(bad.as_bytes()).unwrap_err();
+            assert_eq!(
+                alloc::format!("{got:?}").split(' ').next(),
+                Some(err),
+                "{got:?}"
+            );
+            assert!(matches!(
+                got,
+                KeySetError::InvalidField {
+                    field: "secret",
+                    index: Some(1)
+                } | KeySetError::MissingField {
+                    field: "secret",
+                    index: Some(1)
+                }
+            ));
+        }
         assert_eq!(
             KeySet::parse(b"{\"body\":[]}").unwrap_err(),
             KeySetError::LegacyArrayBody

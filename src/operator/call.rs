@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use zeroize::Zeroize as _;
+
 use crate::envelope::{
     BodyEncoding, Credentials, EnvelopeError, PendingResponse, ResponseError, SealedRequest,
 };
@@ -27,6 +29,13 @@ pub trait OperatorCall {
     /// The plaintext JSON to seal.
     fn payload(&self) -> &[u8];
 
+    /// The largest reply body to read for this request (see
+    /// [`reply_limit`](crate::envelope::reply_limit)); by default the bound of
+    /// [`PATH`](Self::PATH). Batch requests size it to their inputs.
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::for_path(Self::PATH)
+    }
+
     /// Reads a decrypted reply document.
     ///
     /// # Errors
@@ -50,7 +59,7 @@ pub trait OperatorCall {
         let (sealed, pending) =
             credentials.seal(Self::PATH, self.payload(), Self::ENCODING, now, rng)?;
         Ok((
-            sealed,
+            sealed.with_max_response_len(self.max_response_len()),
             PendingReply {
                 pending,
                 request: self,
@@ -68,7 +77,9 @@ pub struct PendingReply<'r, R> {
 
 impl<R: OperatorCall> PendingReply<'_, R> {
     /// Opens the reply in place (`status` is the HTTP status, `content_type` its
-    /// `Content-Type`) and reads it.
+    /// `Content-Type`) and reads it. `body` is wiped (all zeros) before this returns, whatever
+    /// the outcome: once opened it holds the decrypted document (key secrets, tokens, raw UIDs),
+    /// and what the caller needs is in the returned value.
     ///
     /// # Errors
     /// [`ResponseError`]: an HTTP or operator error, a reply that is not an envelope for this
@@ -79,8 +90,12 @@ impl<R: OperatorCall> PendingReply<'_, R> {
         content_type: Option<&str>,
         body: &mut [u8],
     ) -> Result<R::Response, ResponseError> {
-        let opened = self.pending.open(status, content_type, body)?;
-        self.request.read_reply(opened.document())
+        let read = self
+            .pending
+            .open(status, content_type, body)
+            .and_then(|opened| self.request.read_reply(opened.document()));
+        body.zeroize();
+        read
     }
 }
 

@@ -107,25 +107,36 @@ impl IdentityMapV2Request {
         Ok(Self::new(IdentityKind::Phone, items))
     }
 
-    /// A request for email hashes, sent unchanged and unchecked (the operator reports a
-    /// malformed one as unmapped, `invalid identifier`).
-    #[must_use]
-    pub fn from_email_hashes<I>(hashes: I) -> Self
+    /// A request for email hashes: each standard base64 of a SHA-256 digest (44 characters) or
+    /// 64 hexadecimal digits, sent as base64 (see [`identity::hashed_email`]); results are keyed
+    /// by the text given. The check keeps a raw email passed here by mistake from being sent.
+    ///
+    /// # Errors
+    /// [`IdentityError::InvalidHash`] at the first text that is not such a hash.
+    pub fn from_email_hashes<I>(hashes: I) -> Result<Self, IdentityError>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        Self::new(IdentityKind::Email, passthrough(hashes))
+        Ok(Self::new(
+            IdentityKind::Email,
+            checked_hashes(hashes, identity::hashed_email)?,
+        ))
     }
 
-    /// A request for phone hashes, sent unchanged and unchecked.
-    #[must_use]
-    pub fn from_phone_hashes<I>(hashes: I) -> Self
+    /// A request for phone hashes (see [`from_email_hashes`](Self::from_email_hashes)).
+    ///
+    /// # Errors
+    /// [`IdentityError::InvalidHash`] at the first text that is not such a hash.
+    pub fn from_phone_hashes<I>(hashes: I) -> Result<Self, IdentityError>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        Self::new(IdentityKind::Phone, passthrough(hashes))
+        Ok(Self::new(
+            IdentityKind::Phone,
+            checked_hashes(hashes, identity::hashed_phone)?,
+        ))
     }
 
     fn new(kind: IdentityKind, items: Vec<(String, String)>) -> Self {
@@ -215,14 +226,21 @@ impl IdentityMapV2Request {
     }
 }
 
-fn passthrough<I>(hashes: I) -> Vec<(String, String)>
+/// Each caller hash (the result key) with the base64 form that is sent.
+fn checked_hashes<I>(
+    hashes: I,
+    check: fn(&str) -> Result<identity::HashedIdentity, IdentityError>,
+) -> Result<Vec<(String, String)>, IdentityError>
 where
     I: IntoIterator,
     I::Item: AsRef<str>,
 {
     hashes
         .into_iter()
-        .map(|h| (String::from(h.as_ref()), String::from(h.as_ref())))
+        .map(|h| {
+            let parsed = check(h.as_ref())?;
+            Ok((String::from(h.as_ref()), String::from(parsed.as_str())))
+        })
         .collect()
 }
 
@@ -247,11 +265,21 @@ struct UnmappedEntry {
     reason: String,
 }
 
-/// A mapped identity: its raw UID2 and the salt bucket it belongs to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A mapped identity: its raw UID2 and the salt bucket it belongs to. `Debug` redacts the raw
+/// UID2 (personal data).
+#[derive(Clone, PartialEq, Eq)]
 pub struct MappedIdentityV2 {
     raw_uid: String,
     bucket_id: String,
+}
+
+impl fmt::Debug for MappedIdentityV2 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MappedIdentityV2")
+            .field("raw_uid", &"<redacted>")
+            .field("bucket_id", &self.bucket_id)
+            .finish()
+    }
 }
 
 impl MappedIdentityV2 {
@@ -336,6 +364,11 @@ impl crate::operator::OperatorCall for IdentityMapV2Request {
     const PATH: &'static str = "/v2/identity/map";
     const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
 
+    /// Sized to the batch: see [`reply_limit::batch`](crate::envelope::reply_limit::batch).
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::batch(self.len(), self.body().len())
+    }
+
     fn payload(&self) -> &[u8] {
         self.body()
     }
@@ -351,19 +384,30 @@ mod tests {
 
     #[test]
     fn unknown_identifier_is_malformed() {
-        let r = IdentityMapV2Request::from_phone_hashes(["h1"]);
-        assert_eq!(r.body(), br#"{"phone_hash":["h1"]}"#);
+        let h1 = "tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ=";
+        let r = IdentityMapV2Request::from_phone_hashes([h1]).unwrap();
+        assert_eq!(
+            r.body(),
+            br#"{"phone_hash":["tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="]}"#
+        );
+        assert_eq!(
+            IdentityMapV2Request::from_email_hashes([h1, "user@example.com"]).err(),
+            Some(IdentityError::InvalidHash {
+                kind: IdentityKind::Email
+            })
+        );
         let doc =
             br#"{"status":"success","body":{"unmapped":[{"identifier":"h2","reason":"optout"}]}}"#;
         assert!(matches!(
             r.parse_response(doc),
             Err(ResponseError::MalformedResponse { .. })
         ));
-        let doc =
-            br#"{"status":"success","body":{"unmapped":[{"identifier":"h1","reason":"optout"}]}}"#;
-        let resp = r.parse_response(doc).unwrap();
+        let doc = alloc::format!(
+            r#"{{"status":"success","body":{{"unmapped":[{{"identifier":"{h1}","reason":"optout"}}]}}}}"#
+        );
+        let resp = r.parse_response(doc.as_bytes()).unwrap();
         assert_eq!(
-            resp.get_unmapped("h1").unwrap().reason(),
+            resp.get_unmapped(h1).unwrap().reason(),
             UnmappedReason::OptOut
         );
         assert_eq!(

@@ -2,7 +2,8 @@
 //!
 //! 1. Collect inputs in an [`IdentityMapV3Input`]: raw emails and phone numbers are normalized
 //!    and hashed locally (an invalid one is rejected at once, before anything is sent);
-//!    caller-supplied hashes are sent unchanged.
+//!    caller-supplied hashes must be SHA-256 hashes (44 base64 characters, or 64 hex digits sent
+//!    as base64) and are refused otherwise, so a raw email given as a hash is never sent.
 //! 2. Turn it into one [`IdentityMapV3Request`] ([`IdentityMapV3Input::into_request`]) or into
 //!    several that respect the operator's limits ([`IdentityMapV3Input::into_batches`]).
 //! 3. Send each [`IdentityMapV3Request::body`] (plaintext JSON, to be sealed in the request
@@ -179,17 +180,27 @@ impl IdentityMapV3Input {
         Ok(self.push(IdentityKind::Phone, phone, Hash::Computed(hash)))
     }
 
-    /// Adds the hash of an email, sent unchanged and without any check (the operator reports a
-    /// malformed hash as unmapped with reason `invalid identifier`). Use
-    /// [`identity::hashed_email`] first to reject malformed hashes locally.
-    pub fn add_email_hash(&mut self, hash: &str) -> &mut Self {
-        self.push(IdentityKind::Email, hash, Hash::Original)
+    /// Adds the hash of an email the caller normalized and hashed: standard base64 of the
+    /// SHA-256 digest (44 characters), or 64 hexadecimal digits, sent as base64 (see
+    /// [`identity::hashed_email`]). The text given is the input key of the result.
+    ///
+    /// The check keeps a raw email passed here by mistake from leaving the process: it would
+    /// otherwise be sent to the operator as is.
+    ///
+    /// # Errors
+    /// [`IdentityError::InvalidHash`] when the text is not such a hash; nothing is added.
+    pub fn add_email_hash(&mut self, hash: &str) -> Result<&mut Self, IdentityError> {
+        let parsed = identity::hashed_email(hash)?;
+        Ok(self.push(IdentityKind::Email, hash, Hash::Computed(parsed)))
     }
 
-    /// Adds the hash of a phone number, sent unchanged and without any check (see
-    /// [`add_email_hash`](Self::add_email_hash)).
-    pub fn add_phone_hash(&mut self, hash: &str) -> &mut Self {
-        self.push(IdentityKind::Phone, hash, Hash::Original)
+    /// Adds the hash of a phone number (see [`add_email_hash`](Self::add_email_hash)).
+    ///
+    /// # Errors
+    /// [`IdentityError::InvalidHash`] when the text is not such a hash; nothing is added.
+    pub fn add_phone_hash(&mut self, hash: &str) -> Result<&mut Self, IdentityError> {
+        let parsed = identity::hashed_phone(hash)?;
+        Ok(self.push(IdentityKind::Phone, hash, Hash::Computed(parsed)))
     }
 
     /// Adds an already computed or checked hash; its text is the input key of the result.
@@ -597,11 +608,24 @@ impl Entry {
 
 /// A mapped identity: its current raw UID2, the previous one if it rotated recently, and when
 /// it may change.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` redacts the raw UID2s (personal data), like [`IdentityTokens`](super::IdentityTokens)
+/// does its tokens.
+#[derive(Clone, PartialEq, Eq)]
 pub struct MappedIdentity {
     current_raw_uid: String,
     previous_raw_uid: Option<String>,
     refresh_from: Timestamp,
+}
+
+impl fmt::Debug for MappedIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MappedIdentity")
+            .field("current_raw_uid", &"<redacted>")
+            .field("has_previous_raw_uid", &self.previous_raw_uid.is_some())
+            .field("refresh_from", &self.refresh_from)
+            .finish()
+    }
 }
 
 impl MappedIdentity {
@@ -761,6 +785,11 @@ impl crate::operator::OperatorCall for IdentityMapV3Request {
     const PATH: &'static str = "/v3/identity/map";
     const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Binary;
 
+    /// Sized to the batch: see [`reply_limit::batch`](crate::envelope::reply_limit::batch).
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::batch(self.len(), self.body().len())
+    }
+
     fn payload(&self) -> &[u8] {
         self.body()
     }
@@ -784,10 +813,45 @@ mod tests {
         let r = IdentityMapV3Input::new().into_request();
         assert_eq!(body_str(&r), r#"{"email_hash":[],"phone_hash":[]}"#);
         assert_eq!(r.body().len(), EMPTY_BODY_LEN);
+    }
+
+    /// The base64 SHA-256 of `n@x.com`: a valid caller hash.
+    fn h(n: &str) -> String {
+        identity::hash_email(&format!("{n}@x.com"))
+            .unwrap()
+            .as_str()
+            .into()
+    }
+
+    #[test]
+    fn caller_hashes_are_checked_and_sent_as_base64() {
         let mut input = IdentityMapV3Input::new();
-        input.add_phone_hash("a\"b");
+        for bad in ["user@example.com", "a\"b", "", "AAAA", &"A".repeat(44)] {
+            assert_eq!(
+                input.add_email_hash(bad).err(),
+                Some(IdentityError::InvalidHash {
+                    kind: IdentityKind::Email
+                }),
+                "{bad}"
+            );
+            assert!(input.add_phone_hash(bad).is_err(), "{bad}");
+        }
+        assert!(input.is_empty(), "nothing is added");
+        let hex = "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514";
+        input.add_email_hash(hex).unwrap();
+        input.add_phone_hash(&h("p")).unwrap();
         let r = input.into_request();
-        assert_eq!(body_str(&r), r#"{"email_hash":[],"phone_hash":["a\"b"]}"#);
+        assert_eq!(
+            body_str(&r),
+            format!(
+                r#"{{"email_hash":["tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="],"phone_hash":["{}"]}}"#,
+                h("p")
+            )
+        );
+        // The result is keyed by the text the caller gave.
+        let doc = br#"{"status":"success","body":{"email_hash":[{"u":"U","p":null,"r":1}],"phone_hash":[{"e":"optout"}]}}"#;
+        let resp = r.parse_response(doc).unwrap();
+        assert_eq!(resp.get_mapped(hex).unwrap().current_raw_uid(), "U");
     }
 
     #[test]
@@ -806,7 +870,7 @@ mod tests {
         let mut input = IdentityMapV3Input::new();
         for i in 0..7 {
             input.add_email(&format!("u{i}@example.com")).unwrap();
-            input.add_phone_hash(&format!("p{i}"));
+            input.add_phone_hash(&h(&format!("p{i}"))).unwrap();
         }
         let limits = BatchLimits::new(5, 200);
         let batches = input.clone().into_batches(limits).unwrap();
@@ -879,19 +943,17 @@ mod tests {
 
     #[test]
     fn same_string_in_two_groups_later_position_wins() {
-        // "a@x.com" as a raw email (hash H) and as a pass-through "hash": two groups, one key.
+        // One hash text given as an email hash and as a phone hash: two groups, one key.
+        let key = h("a");
         for (first, second) in [("U1", "U2"), ("U2", "U1")] {
             let mut input = IdentityMapV3Input::new();
-            input.add_email_hash("a@x.com");
-            input.add_email("a@x.com").unwrap();
+            input.add_email_hash(&key).unwrap();
+            input.add_phone_hash(&key).unwrap();
             let doc = format!(
-                r#"{{"status":"success","body":{{"email_hash":[{{"u":"{first}","p":null,"r":1}},{{"u":"{second}","p":null,"r":1}}]}}}}"#
+                r#"{{"status":"success","body":{{"email_hash":[{{"u":"{first}","p":null,"r":1}}],"phone_hash":[{{"u":"{second}","p":null,"r":1}}]}}}}"#
             );
             let resp = input.into_request().parse_response(doc.as_bytes()).unwrap();
-            assert_eq!(
-                resp.get_mapped("a@x.com").unwrap().current_raw_uid(),
-                second
-            );
+            assert_eq!(resp.get_mapped(&key).unwrap().current_raw_uid(), second);
         }
     }
 
@@ -908,14 +970,23 @@ mod tests {
 
     #[test]
     fn merge_keeps_both_and_the_later_result_wins() {
+        let (h1, h2, h3) = (h("1"), h("2"), h("3"));
         let mut input = IdentityMapV3Input::new();
-        input.add_email_hash("h1").add_email_hash("h2");
+        input
+            .add_email_hash(&h1)
+            .unwrap()
+            .add_email_hash(&h2)
+            .unwrap();
         let first = input
             .into_request()
             .parse_response(br#"{"status":"success","body":{"email_hash":[{"u":"A","p":null,"r":1},{"e":"optout"}]}}"#)
             .unwrap();
         let mut input = IdentityMapV3Input::new();
-        input.add_email_hash("h1").add_email_hash("h3");
+        input
+            .add_email_hash(&h1)
+            .unwrap()
+            .add_email_hash(&h3)
+            .unwrap();
         let second = input
             .into_request()
             .parse_response(br#"{"status":"success","body":{"email_hash":[{"u":"B","p":null,"r":1},{"u":"C","p":null,"r":1}]}}"#)
@@ -923,10 +994,10 @@ mod tests {
         let mut merged = IdentityMapV3Response::default();
         merged.merge(first);
         merged.merge(second);
-        assert_eq!(merged.get_mapped("h1").unwrap().current_raw_uid(), "B");
-        assert_eq!(merged.get_mapped("h3").unwrap().current_raw_uid(), "C");
+        assert_eq!(merged.get_mapped(&h1).unwrap().current_raw_uid(), "B");
+        assert_eq!(merged.get_mapped(&h3).unwrap().current_raw_uid(), "C");
         assert_eq!(
-            merged.get_unmapped("h2").map(UnmappedIdentity::reason),
+            merged.get_unmapped(&h2).map(UnmappedIdentity::reason),
             Some(UnmappedReason::OptOut)
         );
         assert_eq!((merged.mapped().len(), merged.unmapped().len()), (2, 1));

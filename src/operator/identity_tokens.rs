@@ -1,9 +1,11 @@
 //! [`IdentityTokens`]: the identity a publisher stores in the user's session.
 
-use alloc::string::{String, ToString as _};
+use alloc::string::String;
 use core::fmt;
+use core::fmt::Write as _;
 
 use serde_json::{Map, Value};
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::envelope::RefreshResponseKey;
 use crate::time::Timestamp;
@@ -18,16 +20,40 @@ use crate::time::Timestamp;
 ///
 /// Every time decision takes `now`; "after" means strictly later.
 ///
-/// `Debug` shows the lifetimes only: tokens and the key are redacted.
+/// `Debug` shows the lifetimes only: tokens and the key are redacted. The tokens, the key and
+/// the JSON text (which holds them all) are wiped when the value is dropped, and so are the
+/// intermediate copies made while parsing or building it.
 #[derive(Clone)]
 pub struct IdentityTokens {
-    advertising_token: String,
-    refresh_token: String,
+    advertising_token: Zeroizing<String>,
+    refresh_token: Zeroizing<String>,
     identity_expires: Timestamp,
     refresh_expires: Timestamp,
     refresh_from: Timestamp,
     refresh_response_key: Option<RefreshResponseKey>,
-    json: String,
+    json: Zeroizing<String>,
+}
+
+/// A parsed JSON object whose string values (tokens, the base64 refresh response key, unknown
+/// members) are wiped when it is dropped.
+struct WipedOnDrop(Map<String, Value>);
+
+impl Drop for WipedOnDrop {
+    fn drop(&mut self) {
+        for value in self.0.values_mut() {
+            wipe_strings(value);
+        }
+    }
+}
+
+/// Wipes every string inside `value` (object keys excepted: they are member names).
+fn wipe_strings(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe_strings),
+        Value::Object(map) => map.values_mut().for_each(wipe_strings),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
 }
 
 impl IdentityTokens {
@@ -42,12 +68,17 @@ impl IdentityTokens {
     /// [`IdentityTokensError`] when the text is not a JSON object or a required member is
     /// missing, `null` or of the wrong type.
     pub fn from_json_str(json: &str) -> Result<Self, IdentityTokensError> {
-        let value: Value =
+        let mut value: Value =
             serde_json::from_str(json).map_err(|_| IdentityTokensError::InvalidJson)?;
-        let Value::Object(map) = value else {
-            return Err(IdentityTokensError::NotAnObject);
+        let map = match &mut value {
+            Value::Object(map) => WipedOnDrop(core::mem::take(map)),
+            other => {
+                wipe_strings(other);
+                return Err(IdentityTokensError::NotAnObject);
+            }
         };
-        let refresh_response_key = match map.get("refresh_response_key") {
+        let mut map = map;
+        let refresh_response_key = match map.0.get("refresh_response_key") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(
                 RefreshResponseKey::from_base64(s)
@@ -60,13 +91,13 @@ impl IdentityTokens {
             }
         };
         Ok(Self {
-            advertising_token: string_member(&map, "advertising_token")?,
-            refresh_token: string_member(&map, "refresh_token")?,
-            identity_expires: time_member(&map, "identity_expires")?,
-            refresh_expires: time_member(&map, "refresh_expires")?,
-            refresh_from: time_member(&map, "refresh_from")?,
+            advertising_token: string_member(&mut map, "advertising_token")?,
+            refresh_token: string_member(&mut map, "refresh_token")?,
+            identity_expires: time_member(&map.0, "identity_expires")?,
+            refresh_expires: time_member(&map.0, "refresh_expires")?,
+            refresh_from: time_member(&map.0, "refresh_from")?,
             refresh_response_key,
-            json: String::from(json),
+            json: Zeroizing::new(String::from(json)),
         })
     }
 
@@ -79,7 +110,9 @@ impl IdentityTokens {
         Self::from_json_str(text)
     }
 
-    /// Builds an identity from its parts, with a compact JSON text holding exactly these members.
+    /// Builds an identity from its parts, with a compact JSON text holding exactly these members
+    /// (in the order `advertising_token`, `identity_expires`, `refresh_expires`, `refresh_from`,
+    /// `refresh_response_key` when there is one, `refresh_token`).
     #[must_use]
     pub fn new(
         advertising_token: &str,
@@ -89,31 +122,20 @@ impl IdentityTokens {
         refresh_from: Timestamp,
         refresh_response_key: Option<RefreshResponseKey>,
     ) -> Self {
-        let mut map = Map::new();
-        map.insert("advertising_token".into(), Value::from(advertising_token));
-        map.insert("refresh_token".into(), Value::from(refresh_token));
-        map.insert(
-            "identity_expires".into(),
-            Value::from(identity_expires.as_millis()),
+        let json = build_json(
+            advertising_token,
+            refresh_token,
+            [identity_expires, refresh_expires, refresh_from],
+            refresh_response_key.as_ref(),
         );
-        map.insert(
-            "refresh_expires".into(),
-            Value::from(refresh_expires.as_millis()),
-        );
-        map.insert("refresh_from".into(), Value::from(refresh_from.as_millis()));
-        if let Some(key) = &refresh_response_key {
-            use base64::Engine as _;
-            let text = crate::codec::b64::STANDARD.encode(key.expose());
-            map.insert("refresh_response_key".into(), Value::from(text));
-        }
         Self {
-            advertising_token: advertising_token.into(),
-            refresh_token: refresh_token.into(),
+            advertising_token: Zeroizing::new(advertising_token.into()),
+            refresh_token: Zeroizing::new(refresh_token.into()),
             identity_expires,
             refresh_expires,
             refresh_from,
             refresh_response_key,
-            json: Value::Object(map).to_string(),
+            json,
         }
     }
 
@@ -197,15 +219,83 @@ impl fmt::Debug for IdentityTokens {
     }
 }
 
+/// Takes a string member out of the object (no copy is left behind in it).
 fn string_member(
-    map: &Map<String, Value>,
+    map: &mut WipedOnDrop,
     member: &'static str,
-) -> Result<String, IdentityTokensError> {
-    match map.get(member) {
+) -> Result<Zeroizing<String>, IdentityTokensError> {
+    match map.0.get_mut(member) {
         None | Some(Value::Null) => Err(IdentityTokensError::MissingMember { member }),
-        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::String(s)) => Ok(Zeroizing::new(core::mem::take(s))),
         Some(_) => Err(IdentityTokensError::WrongType { member }),
     }
+}
+
+/// Upper bound of the JSON text [`build_json`] writes: the members' fixed text, three times of
+/// at most 20 characters, the key's 44 and each token escaped at worst 6 characters a byte.
+fn json_capacity(advertising_token: &str, refresh_token: &str) -> usize {
+    const FIXED: usize = 256;
+    advertising_token
+        .len()
+        .saturating_add(refresh_token.len())
+        .saturating_mul(6)
+        .saturating_add(FIXED)
+}
+
+/// Writes the identity's JSON text into a buffer allocated once at its final capacity, so no
+/// partial copy (tokens, key) is left behind in a buffer freed on growth.
+fn build_json(
+    advertising_token: &str,
+    refresh_token: &str,
+    [identity_expires, refresh_expires, refresh_from]: [Timestamp; 3],
+    refresh_response_key: Option<&RefreshResponseKey>,
+) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(json_capacity(
+        advertising_token,
+        refresh_token,
+    )));
+    out.push_str("{\"advertising_token\":");
+    push_json_string(&mut out, advertising_token);
+    // Writing to a `String` cannot fail.
+    let _ = write!(
+        out,
+        ",\"identity_expires\":{},\"refresh_expires\":{},\"refresh_from\":{}",
+        identity_expires.as_millis(),
+        refresh_expires.as_millis(),
+        refresh_from.as_millis()
+    );
+    if let Some(key) = refresh_response_key {
+        let mut text = [0u8; 44];
+        out.push_str(",\"refresh_response_key\":\"");
+        if let Ok(b64) = <base64ct::Base64 as base64ct::Encoding>::encode(key.expose(), &mut text) {
+            out.push_str(b64);
+        }
+        text.zeroize();
+        out.push('"');
+    }
+    out.push_str(",\"refresh_token\":");
+    push_json_string(&mut out, refresh_token);
+    out.push('}');
+    out
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 fn time_member(
@@ -296,6 +386,33 @@ mod tests {
         let again = IdentityTokens::from_json_str(built.json_string()).unwrap();
         assert_eq!(again.refresh_response_key(), id.refresh_response_key());
         assert_eq!(again.refresh_from(), id.refresh_from());
+    }
+
+    #[test]
+    fn new_writes_its_json_into_one_buffer_of_final_size() {
+        let key = RefreshResponseKey::from_base64("+IsAVJ0tZ26AJ+gXDYzyPtoW7suXBxI+c9htT1bf4U0=")
+            .unwrap();
+        let (at, rt) = ("A\"T\\\u{1}\té", "R".repeat(300));
+        let t = Timestamp::from_millis(i64::MIN);
+        let built = IdentityTokens::new(at, &rt, t, t, t, Some(key.clone()));
+        // The buffer never grew: no partial copy of the tokens or the key was freed unwiped.
+        assert_eq!(built.json.capacity(), json_capacity(at, &rt));
+        let again = IdentityTokens::from_json_str(built.json_string()).unwrap();
+        assert_eq!(again.advertising_token(), at);
+        assert_eq!(again.refresh_token(), rt);
+        assert_eq!(again.refresh_response_key(), Some(&key));
+        assert_eq!(again.refresh_from(), t);
+    }
+
+    #[test]
+    fn parsed_strings_are_wiped() {
+        let mut value: Value =
+            serde_json::from_str(r#"{"a":"secret","b":["x",{"c":"key"}],"d":1,"e":null}"#).unwrap();
+        wipe_strings(&mut value);
+        assert_eq!(
+            value,
+            serde_json::json!({"a":"","b":["",{"c":""}],"d":1,"e":null})
+        );
     }
 
     #[test]

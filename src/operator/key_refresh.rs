@@ -71,6 +71,8 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::time::Duration;
 
+use zeroize::Zeroize as _;
+
 use crate::envelope::{
     self, BodyEncoding, Credentials, EnvelopeError, OperatorRequest, PendingResponse, ResponseError,
 };
@@ -361,7 +363,8 @@ impl KeyRefresher {
 
     /// Feeds the reply to the request in flight: `status` is the HTTP status, `content_type`
     /// the `Content-Type` header, `body` the bytes (opened in place). A reply while nothing is in
-    /// flight (for example after a timeout) is ignored.
+    /// flight (for example after a timeout) is ignored. Otherwise `body` is wiped (all zeros)
+    /// once read, whatever the outcome: the opened document holds every key secret in clear.
     pub fn handle_response(
         &mut self,
         now: Timestamp,
@@ -381,6 +384,8 @@ impl KeyRefresher {
             .open(status, content_type, body)
             .map_err(RefreshError::Response)
             .and_then(|opened| KeySet::parse(opened.document()).map_err(RefreshError::KeySet));
+        // The opened document holds every key secret in clear: wipe it, whatever the outcome.
+        body.zeroize();
         match parsed {
             Ok(keys) => {
                 self.failures = 0;

@@ -167,11 +167,20 @@ struct Entry {
     opted_out_since: i64,
 }
 
-/// A raw UID2 that opted out.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A raw UID2 that opted out. `Debug` redacts the raw UID2 (personal data).
+#[derive(Clone, PartialEq, Eq)]
 pub struct OptedOut {
     raw_uid: String,
     since: Timestamp,
+}
+
+impl fmt::Debug for OptedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OptedOut")
+            .field("raw_uid", &"<redacted>")
+            .field("opted_out_since", &self.since)
+            .finish()
+    }
 }
 
 impl OptedOut {
@@ -216,6 +225,11 @@ impl crate::operator::OperatorCall for OptoutStatusRequest {
     type Response = OptoutStatusResponse;
     const PATH: &'static str = "/v2/optout/status";
     const ENCODING: crate::envelope::BodyEncoding = crate::envelope::BodyEncoding::Text;
+
+    /// Sized to the batch: see [`reply_limit::batch`](crate::envelope::reply_limit::batch).
+    fn max_response_len(&self) -> usize {
+        crate::envelope::reply_limit::batch(self.len(), self.body().len())
+    }
 
     fn payload(&self) -> &[u8] {
         self.body()

@@ -1,8 +1,6 @@
 //! Operator response documents (`{"status": …, "body": …}`) and the token generate/refresh
 //! outcome shared by both endpoints.
 
-use alloc::boxed::Box;
-
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -11,9 +9,10 @@ use crate::envelope::{OperatorStatus, ResponseError};
 use crate::time::Timestamp;
 
 /// A decrypted response document, with `body` kept as raw JSON text.
-pub(crate) struct Document {
+pub(crate) struct Document<'a> {
     pub(crate) status: OperatorStatus,
-    pub(crate) body: Option<Box<RawValue>>,
+    /// Borrowed from the document: the body (an identity, key secrets) is not copied.
+    pub(crate) body: Option<&'a RawValue>,
 }
 
 /// Parses `{"status": string, "body": any}`; other members are ignored.
@@ -21,13 +20,14 @@ pub(crate) struct Document {
 /// # Errors
 /// [`ResponseError::MalformedResponse`] when the document is not a JSON object or `status` is
 /// missing or not a string.
-pub(crate) fn parse_document(document: &[u8]) -> Result<Document, ResponseError> {
+pub(crate) fn parse_document(document: &[u8]) -> Result<Document<'_>, ResponseError> {
     #[derive(Deserialize)]
-    struct Raw {
+    struct Raw<'a> {
         status: Option<serde_json::Value>,
-        body: Option<Box<RawValue>>,
+        #[serde(borrow)]
+        body: Option<&'a RawValue>,
     }
-    let raw: Raw =
+    let raw: Raw<'_> =
         serde_json::from_slice(document).map_err(|_| ResponseError::MalformedResponse {
             reason: "not a json object",
         })?;

@@ -46,7 +46,7 @@ use super::response::TokenResponse;
 use crate::envelope::{
     BodyEncoding, Credentials, EnvelopeError, PendingResponse, ResponseError, SealedRequest,
 };
-use crate::identity::{IdentityError, hash_email, hash_phone};
+use crate::identity::{IdentityError, hash_email, hash_phone, hashed_email, hashed_phone};
 use crate::random::SecureRandom;
 use crate::time::Timestamp;
 
@@ -93,17 +93,26 @@ impl TokenGenerateRequest {
         Ok(Self::with(Subject::PhoneHash(hash.as_str().into())))
     }
 
-    /// A request for an email the caller already normalized and hashed (standard base64 of the
-    /// SHA-256 digest). The value is sent unchanged; the operator rejects invalid hashes.
-    #[must_use]
-    pub fn from_hashed_email(hash: &str) -> Self {
-        Self::with(Subject::EmailHash(hash.into()))
+    /// A request for an email the caller already normalized and hashed: standard base64 of the
+    /// SHA-256 digest (44 characters), or 64 hexadecimal digits, sent as base64 (see
+    /// [`hashed_email`](crate::identity::hashed_email)). The check keeps a raw email passed
+    /// here by mistake from leaving the process.
+    ///
+    /// # Errors
+    /// [`IdentityError::InvalidHash`] when the text is not such a hash; nothing is sent.
+    pub fn from_hashed_email(hash: &str) -> Result<Self, IdentityError> {
+        let hash = hashed_email(hash)?;
+        Ok(Self::with(Subject::EmailHash(hash.as_str().into())))
     }
 
-    /// A request for a phone number the caller already hashed. Sent unchanged.
-    #[must_use]
-    pub fn from_hashed_phone(hash: &str) -> Self {
-        Self::with(Subject::PhoneHash(hash.into()))
+    /// A request for a phone number the caller already hashed (see
+    /// [`from_hashed_email`](Self::from_hashed_email)).
+    ///
+    /// # Errors
+    /// [`IdentityError::InvalidHash`] when the text is not such a hash; nothing is sent.
+    pub fn from_hashed_phone(hash: &str) -> Result<Self, IdentityError> {
+        let hash = hashed_phone(hash)?;
+        Ok(Self::with(Subject::PhoneHash(hash.as_str().into())))
     }
 
     /// A request that sends the raw email for the operator to normalize, without local
@@ -233,7 +242,9 @@ struct Payload<'a> {
 pub struct PendingTokenGenerate(PendingResponse);
 
 impl PendingTokenGenerate {
-    /// Opens the operator's reply (in place in `body`) and reads the outcome.
+    /// Opens the operator's reply (in place in `body`) and reads the outcome. `body` is wiped
+    /// (all zeros) before this returns, whatever the outcome: once opened it holds the identity
+    /// in clear (tokens and the refresh response key).
     ///
     /// # Errors
     /// The errors of [`PendingResponse::open`] (HTTP status, authentication, nonce) and of
@@ -245,8 +256,12 @@ impl PendingTokenGenerate {
         content_type: Option<&str>,
         body: &mut [u8],
     ) -> Result<TokenGenerateResponse, ResponseError> {
-        let opened = self.0.open(status, content_type, body)?;
-        TokenResponse::from_generate_document(opened.document())
+        let read = self
+            .0
+            .open(status, content_type, body)
+            .and_then(|opened| TokenResponse::from_generate_document(opened.document()));
+        zeroize::Zeroize::zeroize(body);
+        read
     }
 }
 
@@ -276,6 +291,41 @@ mod tests {
         assert_eq!(
             TokenGenerateRequest::from_phone("12345678901").unwrap_err(),
             IdentityError::InvalidPhone
+        );
+    }
+
+    #[test]
+    fn caller_hashes_must_be_sha256() {
+        use crate::identity::IdentityKind;
+        // A raw email passed by mistake is refused, so it never leaves the process.
+        for bad in [
+            "user@example.com",
+            "",
+            "AAAA",
+            "tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ",
+        ] {
+            assert_eq!(
+                TokenGenerateRequest::from_hashed_email(bad).unwrap_err(),
+                IdentityError::InvalidHash {
+                    kind: IdentityKind::Email
+                },
+                "{bad}"
+            );
+            assert_eq!(
+                TokenGenerateRequest::from_hashed_phone(bad).unwrap_err(),
+                IdentityError::InvalidHash {
+                    kind: IdentityKind::Phone
+                },
+                "{bad}"
+            );
+        }
+        let r = TokenGenerateRequest::from_hashed_email(
+            "b4c9a289323b21a01c3e940f150eb9b8c542587f1abfd8f0e1cc1ffc5e475514",
+        )
+        .unwrap();
+        assert_eq!(
+            r.payload_json().as_str(),
+            r#"{"email_hash":"tMmiiTI7IaAcPpQPFQ65uMVCWH8av9jw4cwf/F5HVRQ="}"#
         );
     }
 }

@@ -337,6 +337,10 @@ impl Check<'_> {
         let check_domain = match self.client {
             ClientType::Bidstream => true,
             ClientType::Sharing => false,
+            #[allow(
+                deprecated,
+                reason = "the SDK still accepts the deprecated client type"
+            )]
             ClientType::Legacy => self.domain_or_app_name.is_some(),
         };
         if check_domain
@@ -351,6 +355,10 @@ impl Check<'_> {
         let max_lifetime = match self.client {
             ClientType::Bidstream => config.max_bidstream_lifetime_seconds,
             ClientType::Sharing => config.max_sharing_lifetime_seconds,
+            #[allow(
+                deprecated,
+                reason = "the SDK still accepts the deprecated client type"
+            )]
             ClientType::Legacy => return Ok(()),
         };
         // v2 tokens have no generation time: their remaining lifetime is checked instead.

@@ -327,6 +327,10 @@ fn lifetime(info: &TokenInfo, keys: &KeySet, client: ClientType, now: Timestamp)
         ClientType::Bidstream => config.max_bidstream_lifetime_seconds,
         ClientType::Sharing => config.max_sharing_lifetime_seconds,
         // Legacy clients skip the check: this error cannot come from them.
+        #[allow(
+            deprecated,
+            reason = "the SDK still accepts the deprecated client type"
+        )]
         ClientType::Legacy => None,
     };
     let from = info.generated.unwrap_or(now);

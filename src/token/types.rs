@@ -68,8 +68,16 @@ pub enum ClientType {
     /// A sharing participant: no domain check, lifetime capped by
     /// `max_sharing_lifetime_seconds`.
     Sharing,
-    /// The deprecated general-purpose client: no lifetime check; the domain/app-name check
-    /// applies only when a name is supplied.
+    /// The general-purpose client of the first SDKs: **no lifetime check**, and the
+    /// domain/app-name check applies only when a name is supplied, so a client-side generated
+    /// token from any site passes when none is. Use [`Bidstream`](Self::Bidstream) or
+    /// [`Sharing`](Self::Sharing), which apply the key set's lifetime bound and, for bidstream,
+    /// the domain check.
+    #[deprecated(
+        since = "0.1.0",
+        note = "skips the token lifetime check and, without a domain or app name, the domain \
+                check; use ClientType::Bidstream or ClientType::Sharing"
+    )]
     Legacy,
 }
 
@@ -182,9 +190,11 @@ impl RawUid {
     }
 }
 
+/// Redacted: a raw UID is personal data. [`as_str`](RawUid::as_str) and `Display` give the
+/// text when it is meant to be sent on.
 impl fmt::Debug for RawUid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        f.write_str("RawUid(<redacted>)")
     }
 }
 
@@ -281,9 +291,11 @@ impl SharingToken {
     }
 }
 
+/// Redacted: the token carries a raw UID for whoever holds the key.
+/// [`as_str`](SharingToken::as_str) and `Display` give the text when it is meant to be sent on.
 impl fmt::Debug for SharingToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        f.write_str("SharingToken(<redacted>)")
     }
 }
 

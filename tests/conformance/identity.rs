@@ -76,6 +76,7 @@ fn identity_class(e: IdentityError) -> &'static str {
     match e {
         IdentityError::InvalidEmail => "INVALID_EMAIL",
         IdentityError::InvalidPhone => "INVALID_PHONE",
+        IdentityError::InvalidHash { .. } => "INVALID_HASH",
         _ => "OTHER_IDENTITY_ERROR",
     }
 }
@@ -172,8 +173,8 @@ fn map_v2_request(input: &Value) -> Result<Result<IdentityMapV2Request, &'static
     Ok(match str_member(input, "type")? {
         "email" => IdentityMapV2Request::from_emails(&values).map_err(identity_class),
         "phone" => IdentityMapV2Request::from_phones(&values).map_err(identity_class),
-        "email_hash" => Ok(IdentityMapV2Request::from_email_hashes(&values)),
-        "phone_hash" => Ok(IdentityMapV2Request::from_phone_hashes(&values)),
+        "email_hash" => IdentityMapV2Request::from_email_hashes(&values).map_err(identity_class),
+        "phone_hash" => IdentityMapV2Request::from_phone_hashes(&values).map_err(identity_class),
         other => return Err(format!("unknown input type {other}")),
     })
 }
@@ -240,14 +241,8 @@ fn map_v3_input(case: &Value) -> Result<Result<IdentityMapV3Input, &'static str>
         let added = match kind.as_str() {
             "email" => input.add_email(&value).map(|_| ()),
             "phone" => input.add_phone(&value).map(|_| ()),
-            "email_hash" => {
-                input.add_email_hash(&value);
-                Ok(())
-            }
-            "phone_hash" => {
-                input.add_phone_hash(&value);
-                Ok(())
-            }
+            "email_hash" => input.add_email_hash(&value).map(|_| ()),
+            "phone_hash" => input.add_phone_hash(&value).map(|_| ()),
             other => return Err(format!("unknown input type {other}")),
         };
         if let Err(e) = added {

@@ -26,6 +26,10 @@ pub fn keyset(value: &Value) -> Result<Option<KeySet>, String> {
         .map_err(|e| format!("key set rejected: {e}"))
 }
 
+#[allow(
+    deprecated,
+    reason = "the vectors still cover the deprecated client type"
+)]
 fn client_type(name: &str) -> Result<ClientType, String> {
     match name {
         "bidstream" => Ok(ClientType::Bidstream),
@@ -278,6 +282,10 @@ pub mod sharing {
         if fields.is_null() {
             return Ok(());
         }
+        #[allow(
+            deprecated,
+            reason = "reads the token's fields without the policy checks"
+        )]
         let t = uid2::token::decrypt(keys, token, ClientType::Legacy, None, now)
             .map_err(|e| format!("own token does not decrypt: {e}"))?;
         let actual = json!({

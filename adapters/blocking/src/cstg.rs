@@ -81,15 +81,19 @@ impl CstgClient {
         url: &str,
         headers: impl Iterator<Item = uid2::envelope::Header<'h>>,
         body: &[u8],
+        max_response_len: usize,
     ) -> Result<crate::HttpResponse, Error> {
         let headers: Vec<Header<'_>> = headers
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
+        let limit =
+            uid2_http::effective_reply_limit(max_response_len, self.config.max_response_bytes);
         let call = OperatorCall::start(endpoint);
-        let result = self
-            .transport
-            .post(url, &headers, body, self.config.timeout)
-            .map_err(Error::from);
+        let result = uid2_http::bounded_reply(
+            self.transport
+                .post(url, &headers, body, self.config.timeout, limit),
+            limit,
+        );
         call.finish(&result);
         result
     }
@@ -113,6 +117,7 @@ impl CstgClient {
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),
+            uid2::envelope::reply_limit::TOKEN,
         )?;
         Ok(pending.open(reply.status, &reply.body)?)
     }
@@ -124,11 +129,17 @@ impl CstgClient {
     /// [`Error::Http`] with status 400.
     pub fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {
         let (http, pending) = identity.refresh_request(None);
+        let pending = if self.config.allow_plain_json_refresh {
+            pending.allow_plain_json_reply()
+        } else {
+            pending
+        };
         let mut reply = self.post(
             http.path(),
             &http.url(&self.config.base_url),
             http.headers(),
             http.body(),
+            http.max_response_len(),
         )?;
         Ok(pending.open(
             reply.status,

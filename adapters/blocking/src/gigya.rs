@@ -103,11 +103,16 @@ impl GigyaClient {
                 .iter()
                 .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
                 .collect();
-            let reply = self.transport.post(
-                request.url(),
-                &headers,
-                request.body(),
-                self.config.timeout,
+            let limit = self.config.max_response_bytes;
+            let reply = uid2_http::bounded_reply(
+                self.transport.post(
+                    request.url(),
+                    &headers,
+                    request.body(),
+                    self.config.timeout,
+                    limit,
+                ),
+                limit,
             )?;
             let response = match Response::parse(&reply.body) {
                 Ok(r) => r,

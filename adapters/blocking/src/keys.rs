@@ -582,6 +582,7 @@ mod tests {
             _headers: &[Header<'_>],
             body: &[u8],
             _timeout: Duration,
+            _max_response_bytes: usize,
         ) -> Result<HttpResponse, TransportError> {
             self.requests.fetch_add(1, Ordering::SeqCst);
             match self.mode.load(Ordering::SeqCst) {

@@ -99,7 +99,9 @@ pub use transport::{
 /// The core crate, re-exported so that its request, response and key types are at hand.
 pub use uid2;
 /// The configuration of a [`CstgClient`].
-pub use uid2_http::{BaseUrl, CstgConfig, EnvProxy, ErrorChain};
+pub use uid2_http::{
+    BaseUrl, CstgConfig, EnvProxy, ErrorChain, bounded_reply, effective_reply_limit,
+};
 
 /// The README's code, compiled as a doctest.
 #[cfg(doctest)]

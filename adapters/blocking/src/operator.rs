@@ -20,6 +20,8 @@ pub(crate) struct Operator {
     credentials: Credentials,
     transport: Arc<dyn Transport>,
     timeout: Duration,
+    max_response_bytes: usize,
+    pub(crate) allow_plain_json_refresh: bool,
     pub(crate) retry: RetryConfig,
 }
 
@@ -45,6 +47,8 @@ impl Operator {
             credentials: config.credentials.clone(),
             transport,
             timeout: config.timeout,
+            max_response_bytes: config.max_response_bytes,
+            allow_plain_json_refresh: config.allow_plain_json_refresh,
             retry: config.retry,
         }
     }
@@ -60,11 +64,14 @@ impl Operator {
             .headers()
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
+        let limit =
+            uid2_http::effective_reply_limit(request.max_response_len(), self.max_response_bytes);
         let call = CallTelemetry::start(request.path());
-        let result = self
-            .transport
-            .post(&url, &headers, request.body(), self.timeout)
-            .map_err(Error::from);
+        let result = uid2_http::bounded_reply(
+            self.transport
+                .post(&url, &headers, request.body(), self.timeout, limit),
+            limit,
+        );
         call.finish(&result);
         result
     }

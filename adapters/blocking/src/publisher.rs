@@ -57,6 +57,11 @@ impl PublisherClient {
     pub fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {
         let (request, pending) =
             identity.refresh_request(Some(self.operator.credentials().api_key()));
+        let pending = if self.operator.allow_plain_json_refresh {
+            pending.allow_plain_json_reply()
+        } else {
+            pending
+        };
         let mut reply = self.operator.send(&request)?;
         Ok(pending.open(
             reply.status,

@@ -14,18 +14,22 @@ pub use uid2_http::{Header, HttpResponse, TransportError, TransportErrorKind};
 ///
 /// Implementations must return within `timeout` (the whole exchange: connect, send, receive the
 /// body), must not follow redirects for a `POST` and must not retry: retries are the clients'
-/// business. Any HTTP status, including 4xx and 5xx, is an `Ok` response.
+/// business. Any HTTP status, including 4xx and 5xx, is an `Ok` response. A reply body longer
+/// than `max_response_bytes` (the endpoint's bound) must not be buffered: stop reading and fail
+/// with [`TransportErrorKind::BodyTooLarge`].
 pub trait Transport: Send + Sync + 'static {
     /// Posts `body` with `headers` to `url`.
     ///
     /// # Errors
-    /// A [`TransportError`] when no HTTP response was received within `timeout`.
+    /// A [`TransportError`] when no HTTP response was received within `timeout`, or its body
+    /// is longer than `max_response_bytes`.
     fn post(
         &self,
         url: &str,
         headers: &[Header<'_>],
         body: &[u8],
         timeout: Duration,
+        max_response_bytes: usize,
     ) -> Result<HttpResponse, TransportError>;
 }
 
@@ -164,7 +168,11 @@ impl Transport for UreqTransport {
         headers: &[Header<'_>],
         body: &[u8],
         timeout: Duration,
+        max_response_bytes: usize,
     ) -> Result<HttpResponse, TransportError> {
+        let limit = u64::try_from(max_response_bytes)
+            .unwrap_or(u64::MAX)
+            .min(self.max_response_bytes);
         let mut request = self.agent_for(url)?.post(url);
         for header in headers {
             request = request.header(header.name(), header.value());
@@ -188,7 +196,7 @@ impl Transport for UreqTransport {
         let body = response
             .body_mut()
             .with_config()
-            .limit(self.max_response_bytes)
+            .limit(limit)
             .read_to_vec()
             .map_err(map_ureq_error)?;
         let response = HttpResponse::new(status, content_type, body);

@@ -38,11 +38,17 @@ impl Transport for Redirect {
         headers: &[Header<'_>],
         body: &[u8],
         timeout: Duration,
+        max_response_bytes: usize,
     ) -> Result<HttpResponse, TransportError> {
         self.urls.lock().unwrap().push(url.to_owned());
         let path = url.splitn(4, '/').nth(3).unwrap_or_default();
-        self.inner
-            .post(&format!("{}/{path}", self.base), headers, body, timeout)
+        self.inner.post(
+            &format!("{}/{path}", self.base),
+            headers,
+            body,
+            timeout,
+            max_response_bytes,
+        )
     }
 }
 
@@ -193,9 +199,11 @@ impl Transport for Tamper {
         headers: &[Header<'_>],
         body: &[u8],
         timeout: Duration,
+        max_response_bytes: usize,
     ) -> Result<HttpResponse, TransportError> {
         let text = String::from_utf8_lossy(body).replace("status=I%20feel", "status=I%20fool");
-        self.0.post(url, headers, text.as_bytes(), timeout)
+        self.0
+            .post(url, headers, text.as_bytes(), timeout, max_response_bytes)
     }
 }
 

@@ -40,6 +40,7 @@ impl Transport for InProcess {
         headers: &[Header<'_>],
         body: &[u8],
         _timeout: Duration,
+        _max_response_bytes: usize,
     ) -> Result<HttpResponse, TransportError> {
         let request = Request {
             path: url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap(),

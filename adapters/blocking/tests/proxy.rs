@@ -88,13 +88,15 @@ fn an_environment_proxy_carries_https_only() {
 
     // Plain http (a local operator) goes direct, even with HTTP_PROXY set.
     let url = format!("{}/v2/token/generate", server.base_url());
-    let reply = through.post(&url, &[], b"x", TIMEOUT).unwrap();
+    let reply = through.post(&url, &[], b"x", TIMEOUT, usize::MAX).unwrap();
     assert_eq!(reply.status, 200);
     assert!(proxy.heads().is_empty(), "{:?}", proxy.heads());
 
     // https goes to the proxy, which refuses here.
     let url = format!("https://{}/v2/token/generate", server.addr());
-    let err = through.post(&url, &[], b"x", TIMEOUT).unwrap_err();
+    let err = through
+        .post(&url, &[], b"x", TIMEOUT, usize::MAX)
+        .unwrap_err();
     assert_ne!(err.kind(), TransportErrorKind::InvalidRequest, "{err:?}");
     let heads = proxy.heads();
     assert_eq!(heads.len(), 1, "{heads:?}");
@@ -108,7 +110,7 @@ fn an_environment_proxy_carries_https_only() {
         ("HTTPS_PROXY", &proxy.url),
         ("NO_PROXY", "localhost,127.0.0.1"),
     ]));
-    let _ = direct.post(&url, &[], b"x", TIMEOUT);
+    let _ = direct.post(&url, &[], b"x", TIMEOUT, usize::MAX);
     assert_eq!(proxy.heads().len(), 1, "a NO_PROXY host went to the proxy");
 
     // Under CGI nothing is read.
@@ -128,10 +130,18 @@ fn an_unusable_proxy_url_fails_https_requests_instead_of_going_direct() {
     });
     let broken = transport(env_proxy(&[("HTTPS_PROXY", "http://[::1")]));
     let url = format!("https://{}/v2/token/generate", server.addr());
-    let err = broken.post(&url, &[], b"x", TIMEOUT).unwrap_err();
+    let err = broken
+        .post(&url, &[], b"x", TIMEOUT, usize::MAX)
+        .unwrap_err();
     assert_eq!(err.kind(), TransportErrorKind::InvalidRequest, "{err:?}");
     assert_eq!(hits.load(Ordering::SeqCst), 0);
     // http still goes direct.
     let url = format!("{}/v2/token/generate", server.base_url());
-    assert_eq!(broken.post(&url, &[], b"x", TIMEOUT).unwrap().status, 200);
+    assert_eq!(
+        broken
+            .post(&url, &[], b"x", TIMEOUT, usize::MAX)
+            .unwrap()
+            .status,
+        200
+    );
 }

@@ -29,6 +29,13 @@ pub struct CstgConfig {
     /// Whether to honour the proxy environment variables for `https://` requests (see
     /// [`EnvProxy`](crate::EnvProxy)).
     pub proxy_from_env: bool,
+    /// Read the plain JSON refresh reply of an identity without a `refresh_response_key`
+    /// (default `false`: such a refresh fails with the core's
+    /// `ResponseError::PlainRefreshNotAllowed`). That reply is not authenticated; see
+    /// [`PendingTokenRefresh::allow_plain_json_reply`](uid2::operator::PendingTokenRefresh::allow_plain_json_reply)
+    /// for the risk. Turn it on only to migrate identities stored before operators sealed
+    /// refresh replies.
+    pub allow_plain_json_refresh: bool,
 }
 
 impl CstgConfig {
@@ -52,6 +59,7 @@ impl CstgConfig {
             user_agent: CLIENT_VERSION.to_owned(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             proxy_from_env: false,
+            allow_plain_json_refresh: false,
         }
     }
 
@@ -98,6 +106,14 @@ impl CstgConfig {
     #[must_use]
     pub const fn with_max_response_bytes(mut self, max: usize) -> Self {
         self.max_response_bytes = max;
+        self
+    }
+
+    /// Reads the unauthenticated plain JSON refresh reply of identities without a
+    /// `refresh_response_key` (see [`allow_plain_json_refresh`](Self::allow_plain_json_refresh)).
+    #[must_use]
+    pub const fn with_plain_json_refresh(mut self, allow: bool) -> Self {
+        self.allow_plain_json_refresh = allow;
         self
     }
 }

@@ -362,6 +362,13 @@ pub enum Error {
     /// `uid2-tokio`: the client's background task has stopped (the runtime is shutting down,
     /// or the task panicked: see [`RefreshStatus::worker`]).
     Closed,
+    /// The reply body grew past the bound for its endpoint (see
+    /// [`uid2::envelope::reply_limit`], capped by the configured `max_response_bytes`);
+    /// reading stopped there. Not retryable: the same request gets the same reply.
+    ResponseTooLarge {
+        /// The bound, in bytes.
+        limit: usize,
+    },
 }
 
 impl Error {
@@ -477,6 +484,9 @@ impl fmt::Display for Error {
             Self::InvalidConfig { reason } => write!(f, "invalid configuration: {reason}"),
             Self::Spawn(e) => write!(f, "could not start the refresh thread: {e}"),
             Self::Closed => f.write_str("the client's background task has stopped"),
+            Self::ResponseTooLarge { limit } => {
+                write!(f, "the reply body is larger than its {limit}-byte bound")
+            }
         }
     }
 }
@@ -488,7 +498,10 @@ impl StdError for Error {
             Self::Http { error, .. } => error.as_ref().map(|e| -> &(dyn StdError + 'static) { e }),
             Self::Core(e) => Some(e.as_source()),
             Self::Spawn(e) => Some(&**e),
-            Self::Timeout | Self::InvalidConfig { .. } | Self::Closed => None,
+            Self::Timeout
+            | Self::InvalidConfig { .. }
+            | Self::Closed
+            | Self::ResponseTooLarge { .. } => None,
         }
     }
 }
@@ -499,6 +512,35 @@ impl From<TransportError> for Error {
             TransportErrorKind::Timeout => Self::Timeout,
             _ => Self::Transport(e),
         }
+    }
+}
+
+/// The reply bound for one call: the endpoint's (`endpoint`, from
+/// [`OperatorRequest::max_response_len`](uid2::envelope::OperatorRequest::max_response_len)),
+/// never more than the configured `max_response_bytes`.
+#[must_use]
+pub fn effective_reply_limit(endpoint: usize, configured: usize) -> usize {
+    endpoint.min(configured)
+}
+
+/// Checks what a transport returned for a call bounded by `limit`: a body past the bound (the
+/// transport stopped reading, [`TransportErrorKind::BodyTooLarge`], or a transport that did not
+/// honour the bound returned more) is [`Error::ResponseTooLarge`]; other transport failures map
+/// as `From<TransportError>` does.
+///
+/// # Errors
+/// As described.
+pub fn bounded_reply(
+    reply: Result<HttpResponse, TransportError>,
+    limit: usize,
+) -> Result<HttpResponse, Error> {
+    match reply {
+        Ok(reply) if reply.body.len() > limit => Err(Error::ResponseTooLarge { limit }),
+        Ok(reply) => Ok(reply),
+        Err(e) if e.kind() == TransportErrorKind::BodyTooLarge => {
+            Err(Error::ResponseTooLarge { limit })
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -581,7 +623,10 @@ pub struct ClientConfig {
     /// The `User-Agent` header (default `uid2-client-rust-<version>`, the same value as the
     /// `X-UID2-Client-Version` header the core sets). Used by the default transport.
     pub user_agent: String,
-    /// Largest reply body accepted (default 64 MiB). Used by the default transport.
+    /// Ceiling on any reply body (default 64 MiB). Each call reads at most the smaller of this
+    /// and its endpoint's bound ([`uid2::envelope::reply_limit`]: 16 MiB for key sets, 64 KiB
+    /// for tokens, identity map and opt-out status sized to the batch); past it the call fails
+    /// with [`Error::ResponseTooLarge`] without buffering more.
     pub max_response_bytes: usize,
     /// Honour the proxy environment variables for `https://` requests (`HTTPS_PROXY`, else
     /// `ALL_PROXY`, and `NO_PROXY`; never `HTTP_PROXY`, and nothing under CGI: see
@@ -591,6 +636,13 @@ pub struct ClientConfig {
     pub key_refresh: KeyRefreshConfig,
     /// Retries and parallelism of the bulk identity-map helper (`IdentityMapV3Client::map_bulk`).
     pub retry: RetryConfig,
+    /// Read the plain JSON refresh reply of an identity without a `refresh_response_key`
+    /// (default `false`: such a refresh fails with the core's
+    /// `ResponseError::PlainRefreshNotAllowed`). That reply is not authenticated; see
+    /// [`PendingTokenRefresh::allow_plain_json_reply`](uid2::operator::PendingTokenRefresh::allow_plain_json_reply)
+    /// for the risk. Turn it on only to migrate identities stored before operators sealed
+    /// refresh replies.
+    pub allow_plain_json_refresh: bool,
 }
 
 impl ClientConfig {
@@ -634,6 +686,7 @@ impl ClientConfig {
             proxy_from_env: false,
             key_refresh: KeyRefreshConfig::default(),
             retry: RetryConfig::default(),
+            allow_plain_json_refresh: false,
         }
     }
 
@@ -685,6 +738,14 @@ impl ClientConfig {
         self.max_response_bytes = max;
         self
     }
+
+    /// Reads the unauthenticated plain JSON refresh reply of identities without a
+    /// `refresh_response_key` (see [`allow_plain_json_refresh`](Self::allow_plain_json_refresh)).
+    #[must_use]
+    pub const fn with_plain_json_refresh(mut self, allow: bool) -> Self {
+        self.allow_plain_json_refresh = allow;
+        self
+    }
 }
 
 /// Where and how an adapter's `GigyaClient` sends; both adapters re-export it. `Debug` never
@@ -706,13 +767,19 @@ pub struct GigyaConfig {
     pub timeout: Duration,
     /// The `User-Agent` of the default transport (default the core's Gigya SDK id).
     pub user_agent: String,
-    /// Largest reply body accepted (default 64 MiB). Used by the default transport.
+    /// Largest reply body read (default [`DEFAULT_GIGYA_MAX_RESPONSE_BYTES`], 16 MiB); past it
+    /// a call fails with [`Error::ResponseTooLarge`] without buffering more.
     pub max_response_bytes: usize,
     /// Honour the proxy environment variables for `https://` requests (`HTTPS_PROXY`, else
     /// `ALL_PROXY`, and `NO_PROXY`; never `HTTP_PROXY`, and nothing under CGI: see
     /// [`EnvProxy`]; default `false`). Used by the default transport.
     pub proxy_from_env: bool,
 }
+
+/// The default [`GigyaConfig::max_response_bytes`]: 16 MiB. Account documents and token
+/// replies take kilobytes; this leaves room for large search pages while bounding what a
+/// broken reply can make a client buffer.
+pub const DEFAULT_GIGYA_MAX_RESPONSE_BYTES: usize = 16 << 20;
 
 impl GigyaConfig {
     /// A configuration for `credentials` on the default data center, over HTTPS, with default
@@ -727,7 +794,7 @@ impl GigyaConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             user_agent: uid2::gigya::SDK_ID.to_owned(),
-            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_response_bytes: DEFAULT_GIGYA_MAX_RESPONSE_BYTES,
             proxy_from_env: false,
         }
     }

@@ -101,12 +101,17 @@ impl<T: Transport> CstgClient<T> {
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
         headers.push(Header::new("User-Agent", &config.user_agent, false));
+        let limit = uid2_http::effective_reply_limit(
+            uid2::envelope::reply_limit::TOKEN,
+            config.max_response_bytes,
+        );
         let call = OperatorCall::start(http.path());
         let reply = bounded(
             config.timeout,
+            limit,
             self.inner
                 .transport
-                .post(&url, &headers, http.body().to_vec()),
+                .post(&url, &headers, http.body().to_vec(), limit),
         )
         .await;
         call.finish(&reply);
@@ -122,18 +127,26 @@ impl<T: Transport> CstgClient<T> {
     pub async fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {
         let config = &self.inner.config;
         let (http, pending) = identity.refresh_request(None);
+        let pending = if config.allow_plain_json_refresh {
+            pending.allow_plain_json_reply()
+        } else {
+            pending
+        };
         let url = http.url(&config.base_url);
         let mut headers: Vec<Header<'_>> = http
             .headers()
             .map(|h| Header::new(h.name(), h.value(), h.is_sensitive()))
             .collect();
         headers.push(Header::new("User-Agent", &config.user_agent, false));
+        let limit =
+            uid2_http::effective_reply_limit(http.max_response_len(), config.max_response_bytes);
         let call = OperatorCall::start(http.path());
         let reply = bounded(
             config.timeout,
+            limit,
             self.inner
                 .transport
-                .post(&url, &headers, http.body().to_vec()),
+                .post(&url, &headers, http.body().to_vec(), limit),
         )
         .await;
         call.finish(&reply);

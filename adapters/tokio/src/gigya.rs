@@ -100,7 +100,10 @@ impl<T: Transport> GigyaClient<T> {
             pairs.push(Header::new("User-Agent", &config.user_agent, false));
             let reply = bounded(
                 config.timeout,
-                self.inner.transport.post(&url, &pairs, body),
+                config.max_response_bytes,
+                self.inner
+                    .transport
+                    .post(&url, &pairs, body, config.max_response_bytes),
             )
             .await?;
             let response = match Response::parse(&reply.body) {

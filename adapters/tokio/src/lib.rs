@@ -90,7 +90,9 @@ pub use publisher::PublisherClient;
 pub use refresher::{RefreshStatus, RefreshWorker};
 pub use sharing::SharingClient;
 pub use transport::{DEFAULT_MAX_RESPONSE_BYTES, Header, HttpResponse, HyperTransport, Transport};
-pub use uid2_http::{BaseUrl, CstgConfig, EnvProxy, ErrorChain, RetryConfig};
+pub use uid2_http::{
+    BaseUrl, CstgConfig, EnvProxy, ErrorChain, RetryConfig, bounded_reply, effective_reply_limit,
+};
 
 /// The core crate, re-exported so that callers use the same version.
 pub use uid2;

@@ -42,10 +42,15 @@ impl<T: Transport> Operator<T> {
             .collect();
         headers.push(Header::new("User-Agent", &self.config.user_agent, false));
         let body = body.unwrap_or_else(|| request.body().to_vec());
+        let limit = uid2_http::effective_reply_limit(
+            request.max_response_len(),
+            self.config.max_response_bytes,
+        );
         let call = OperatorCall::start(request.path());
         let result = bounded(
             self.config.timeout,
-            self.transport.post(&url, &headers, body),
+            limit,
+            self.transport.post(&url, &headers, body, limit),
         )
         .await;
         call.finish(&result);
@@ -53,13 +58,16 @@ impl<T: Transport> Operator<T> {
     }
 }
 
-/// Runs a transport call within `timeout`; a connect timeout also counts as [`Error::Timeout`].
+/// Runs a transport call within `timeout`, whose reply body is bounded by `limit`; a connect
+/// timeout also counts as [`Error::Timeout`], a body past `limit` is
+/// [`Error::ResponseTooLarge`].
 pub(crate) async fn bounded(
     timeout: std::time::Duration,
+    limit: usize,
     call: impl Future<Output = Result<HttpResponse, crate::TransportError>>,
 ) -> Result<HttpResponse, Error> {
     match tokio::time::timeout(timeout, call).await {
         Err(_) => Err(Error::Timeout),
-        Ok(result) => Ok(result?),
+        Ok(result) => uid2_http::bounded_reply(result, limit),
     }
 }

@@ -92,6 +92,11 @@ impl<T: Transport> PublisherClient<T> {
     pub async fn refresh_token(&self, identity: &IdentityTokens) -> Result<TokenResponse, Error> {
         let api_key = self.operator.config.credentials.api_key();
         let (http, pending) = identity.refresh_request(Some(api_key));
+        let pending = if self.operator.config.allow_plain_json_refresh {
+            pending.allow_plain_json_reply()
+        } else {
+            pending
+        };
         let reply = self.operator.send(&http, None).await?;
         let HttpResponseParts {
             status,

@@ -390,6 +390,7 @@ mod tests {
             _url: &str,
             _headers: &[crate::Header<'_>],
             body: Vec<u8>,
+            _max_response_bytes: usize,
         ) -> Result<HttpResponse, TransportError> {
             self.requests.fetch_add(1, Ordering::SeqCst);
             match self.mode.load(Ordering::SeqCst) {

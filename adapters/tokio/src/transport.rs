@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, DATE, HeaderName, HeaderValue};
 use hyper::{Request, Uri};
@@ -32,7 +32,9 @@ pub use uid2_http::{Header, HttpResponse};
 /// follow redirects or interpret the body: that is the core's job.
 pub trait Transport: Send + Sync + 'static {
     /// Posts `body` to `url` with `headers`. Headers marked sensitive (`Authorization`) carry
-    /// a credential: never log them.
+    /// a credential: never log them. The reply body may be at most `max_response_bytes` long
+    /// (the endpoint's bound): stop reading past it and fail with
+    /// [`TransportErrorKind::BodyTooLarge`], without buffering the rest.
     ///
     /// # Errors
     /// [`TransportError`] when no complete reply was received. Any HTTP status, 200 or not, is
@@ -42,6 +44,7 @@ pub trait Transport: Send + Sync + 'static {
         url: &str,
         headers: &[Header<'_>],
         body: Vec<u8>,
+        max_response_bytes: usize,
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
 }
 
@@ -50,8 +53,9 @@ pub trait Transport: Send + Sync + 'static {
 ///
 /// Plain `http://` URLs are accepted too (for a local operator on the loopback interface).
 /// Clones share one connection pool: pass a clone to several clients' `with_transport`.
-/// Redirects are never followed. Reply bodies larger than the configured limit fail with
-/// [`TransportErrorKind::BodyTooLarge`]. No proxy is used unless asked for
+/// Redirects are never followed. A reply body is read into one buffer and reading stops, with
+/// [`TransportErrorKind::BodyTooLarge`], once it passes the call's bound or the transport's own
+/// `max_response_bytes`, whichever is smaller. No proxy is used unless asked for
 /// ([`with_proxy`](Self::with_proxy), [`with_proxy_from_env`](Self::with_proxy_from_env), or
 /// [`ClientConfig::proxy_from_env`](crate::ClientConfig::proxy_from_env)).
 #[derive(Clone)]
@@ -194,6 +198,7 @@ impl Transport for HyperTransport {
         url: &str,
         headers: &[Header<'_>],
         body: Vec<u8>,
+        max_response_bytes: usize,
     ) -> Result<HttpResponse, TransportError> {
         let uri: Uri = url
             .parse()
@@ -223,20 +228,44 @@ impl Transport for HyperTransport {
         };
         let content_type = text(CONTENT_TYPE);
         let date = text(DATE);
-        let limited = Limited::new(response.into_body(), self.max_response_bytes);
-        let body = limited.collect().await.map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                TransportError::from_kind(TransportErrorKind::BodyTooLarge)
-            } else {
-                TransportError::new(TransportErrorKind::Io, e)
-            }
-        })?;
-        let response = HttpResponse::new(status, content_type, body.to_bytes().to_vec());
+        let limit = max_response_bytes.min(self.max_response_bytes);
+        let body = read_body(response.into_body(), limit).await?;
+        let response = HttpResponse::new(status, content_type, body);
         Ok(match date {
             Some(date) => response.with_date(date),
             None => response,
         })
     }
+}
+
+/// Reads a reply body into one buffer, frame by frame, failing with
+/// [`TransportErrorKind::BodyTooLarge`] as soon as it would grow past `limit` (a
+/// `Content-Length` over the limit fails before anything is read). The buffer is sized from
+/// `Content-Length` when there is one, so the body is neither copied nor reallocated.
+async fn read_body(
+    mut body: hyper::body::Incoming,
+    limit: usize,
+) -> Result<Vec<u8>, TransportError> {
+    use hyper::body::Body as _;
+    let too_large = || TransportError::from_kind(TransportErrorKind::BodyTooLarge);
+    let declared = body
+        .size_hint()
+        .exact()
+        .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut out = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| TransportError::new(TransportErrorKind::Io, e))?;
+        if let Ok(data) = frame.into_data() {
+            if data.len() > limit.saturating_sub(out.len()) {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
 }
 
 /// Sorts a hyper-util client error into a transport error kind.

@@ -756,10 +756,16 @@ impl Transport for Redirect {
         url: &str,
         headers: &[Header<'_>],
         body: Vec<u8>,
+        max_response_bytes: usize,
     ) -> Result<HttpResponse, TransportError> {
         let path = url.split_once(".com").map_or(url, |(_, p)| p);
         self.inner
-            .post(&format!("{}{path}", self.base), headers, body)
+            .post(
+                &format!("{}{path}", self.base),
+                headers,
+                body,
+                max_response_bytes,
+            )
             .await
     }
 }

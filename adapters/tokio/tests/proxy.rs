@@ -157,7 +157,7 @@ async fn an_environment_proxy_carries_https_only() {
         assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
         // https goes to the proxy (which refuses here).
         let url = format!("https://{}/v2/token/generate", op.addr());
-        let err = uid2_tokio::Transport::post(&transport, &url, &[], Vec::new())
+        let err = uid2_tokio::Transport::post(&transport, &url, &[], Vec::new(), usize::MAX)
             .await
             .unwrap_err();
         assert_eq!(err.kind(), TransportErrorKind::Connect, "{err:?}");
@@ -166,7 +166,7 @@ async fn an_environment_proxy_carries_https_only() {
         // ... unless NO_PROXY names the host.
         let no_proxy = env_proxy(&[("HTTPS_PROXY", &proxy.url), ("NO_PROXY", "127.0.0.1")]);
         let direct = HyperTransport::with_env_proxy(CONNECT_TIMEOUT, MAX_BODY, no_proxy).unwrap();
-        let _ = uid2_tokio::Transport::post(&direct, &url, &[], Vec::new()).await;
+        let _ = uid2_tokio::Transport::post(&direct, &url, &[], Vec::new(), usize::MAX).await;
         assert_eq!(proxy.requests().len(), 1, "NO_PROXY host went to the proxy");
     })
     .await

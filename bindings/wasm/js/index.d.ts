@@ -217,7 +217,9 @@ export class TokenGenerateRequest {
   private constructor();
   static fromEmail(email: string): TokenGenerateRequest;
   static fromPhone(phone: string): TokenGenerateRequest;
+  /** @throws Uid2Error INVALID_HASH unless the text is a SHA-256 hash (44 base64 characters or 64 hex digits) */
   static fromHashedEmail(hash: string): TokenGenerateRequest;
+  /** @throws Uid2Error INVALID_HASH unless the text is a SHA-256 hash (44 base64 characters or 64 hex digits) */
   static fromHashedPhone(hash: string): TokenGenerateRequest;
   /** Returns a new request with the consent string; this one is consumed. */
   withTcfConsentString(consent: string): TokenGenerateRequest;
@@ -281,7 +283,9 @@ export class IdentityMapV3Input {
   addEmail(email: string): void;
   /** @throws Uid2Error INVALID_PHONE */
   addPhone(phone: string): void;
+  /** @throws Uid2Error INVALID_HASH unless the text is a SHA-256 hash (44 base64 characters or 64 hex digits) */
   addEmailHash(hash: string): void;
+  /** @throws Uid2Error INVALID_HASH unless the text is a SHA-256 hash (44 base64 characters or 64 hex digits) */
   addPhoneHash(hash: string): void;
   readonly length: number;
   /** Takes every identity into one request. */

@@ -102,24 +102,30 @@ impl TokenGenerateRequest {
             .map_err(|e| error::identity(&e))
     }
 
-    /// From the base64 SHA-256 of a normalized email, sent as given.
+    /// From the base64 SHA-256 of a normalized email (44 characters; 64 hex digits are sent as
+    /// base64). Throws when the text is not such a hash, so a raw email is never sent.
+    ///
+    /// # Errors
+    /// An `Error` when the text is not a SHA-256 hash.
     #[wasm_bindgen(js_name = fromHashedEmail)]
-    #[must_use]
-    pub fn from_hashed_email(hash: String) -> Self {
+    pub fn from_hashed_email(hash: String) -> Result<Self, JsValue> {
         let hash = Zeroizing::new(hash);
-        Self {
-            inner: CoreGenerate::from_hashed_email(&hash),
-        }
+        CoreGenerate::from_hashed_email(&hash)
+            .map(|inner| Self { inner })
+            .map_err(|e| error::identity(&e))
     }
 
-    /// From the base64 SHA-256 of a phone number, sent as given.
+    /// From the base64 SHA-256 of a phone number; checked as
+    /// [`from_hashed_email`](Self::from_hashed_email) is.
+    ///
+    /// # Errors
+    /// An `Error` when the text is not a SHA-256 hash.
     #[wasm_bindgen(js_name = fromHashedPhone)]
-    #[must_use]
-    pub fn from_hashed_phone(hash: String) -> Self {
+    pub fn from_hashed_phone(hash: String) -> Result<Self, JsValue> {
         let hash = Zeroizing::new(hash);
-        Self {
-            inner: CoreGenerate::from_hashed_phone(&hash),
-        }
+        CoreGenerate::from_hashed_phone(&hash)
+            .map(|inner| Self { inner })
+            .map_err(|e| error::identity(&e))
     }
 
     /// Adds a TCF consent string (EUID).
@@ -379,18 +385,32 @@ impl IdentityMapV3Input {
             .map_err(|e| error::identity(&e))
     }
 
-    /// Adds the base64 SHA-256 of a normalized email, sent as given.
+    /// Adds the base64 SHA-256 of a normalized email (44 characters; 64 hex digits are sent as
+    /// base64). Throws when the text is not such a hash, so a raw email is never sent.
+    ///
+    /// # Errors
+    /// An `Error` when the text is not a SHA-256 hash; nothing is added.
     #[wasm_bindgen(js_name = addEmailHash)]
-    pub fn add_email_hash(&mut self, hash: String) {
+    pub fn add_email_hash(&mut self, hash: String) -> Result<(), JsValue> {
         let hash = Zeroizing::new(hash);
-        self.inner.add_email_hash(&hash);
+        self.inner
+            .add_email_hash(&hash)
+            .map(|_| ())
+            .map_err(|e| error::identity(&e))
     }
 
-    /// Adds the base64 SHA-256 of a phone number, sent as given.
+    /// Adds the base64 SHA-256 of a phone number; checked as
+    /// [`add_email_hash`](Self::add_email_hash) is.
+    ///
+    /// # Errors
+    /// An `Error` when the text is not a SHA-256 hash; nothing is added.
     #[wasm_bindgen(js_name = addPhoneHash)]
-    pub fn add_phone_hash(&mut self, hash: String) {
+    pub fn add_phone_hash(&mut self, hash: String) -> Result<(), JsValue> {
         let hash = Zeroizing::new(hash);
-        self.inner.add_phone_hash(&hash);
+        self.inner
+            .add_phone_hash(&hash)
+            .map(|_| ())
+            .map_err(|e| error::identity(&e))
     }
 
     /// The number of identities added.
