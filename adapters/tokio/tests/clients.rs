@@ -249,9 +249,17 @@ async fn bidstream_decrypts_with_domain_check() {
         let op = operator().await;
         let (token, raw_uid) = advertising_token(&op, "dsp@example.com").await;
         let client = BidstreamClient::new(config(&op)).unwrap();
+        let loaded_before = client.refresh_status().last_success.is_some();
         client.refresh().await.unwrap();
-        // The first exchange, started with the client, answered the call.
-        assert_eq!(op.request_count("/v2/key/bidstream"), 1);
+        // The first exchange, started with the client, answers the call when it completes
+        // after it; one that completed before it (a race the loopback operator often wins) is
+        // followed by one new fetch.
+        let fetches = op.request_count("/v2/key/bidstream");
+        if loaded_before {
+            assert_eq!(fetches, 2);
+        } else {
+            assert!(fetches == 1 || fetches == 2, "{fetches}");
+        }
         assert!(client.last_refresh_success().is_some());
         assert!(client.key_set_age().unwrap() < Duration::from_secs(60));
         let decrypted = client
@@ -951,16 +959,16 @@ async fn requests_carry_the_core_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn oversized_reply_is_a_transport_error() {
+async fn oversized_reply_is_response_too_large() {
     bounded(async {
         let op = operator().await;
         let client = BidstreamClient::new(config(&op).with_max_response_bytes(64)).unwrap();
         let err = client.refresh().await.unwrap_err();
-        assert_eq!(
-            err.transport_kind(),
-            Some(TransportErrorKind::BodyTooLarge),
+        assert!(
+            matches!(err, Error::ResponseTooLarge { limit: 64 }),
             "{err:?}"
         );
+        assert!(!err.is_retryable());
     })
     .await;
 }
