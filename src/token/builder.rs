@@ -329,18 +329,328 @@ fn cbc_seal(
     out: &mut [u8],
     rng: &mut impl SecureRandom,
 ) -> Result<usize, BuildError> {
+    let pt = pt.get(..len).ok_or(BuildError::InvalidRawUid)?;
+    out.get_mut(16..)
+        .and_then(|body| body.get_mut(..len))
+        .ok_or(BuildError::InvalidRawUid)?
+        .copy_from_slice(pt);
+    cbc_seal_in_place(cipher, len, out, rng)
+}
+
+/// `out` holds room for an IV, then `len` plaintext bytes and room for their padding: draws the
+/// IV and encrypts in place (AES-256-CBC, PKCS#7); returns the bytes of `iv ‖ ciphertext`.
+fn cbc_seal_in_place(
+    cipher: &aes::Aes256,
+    len: usize,
+    out: &mut [u8],
+    rng: &mut impl SecureRandom,
+) -> Result<usize, BuildError> {
     let (iv, body) = out
         .split_at_mut_checked(16)
         .ok_or(BuildError::InvalidRawUid)?;
     rng.fill(iv).map_err(|_| BuildError::Random)?;
     let iv = <&aes::cipher::Iv<cbc::Encryptor<&aes::Aes256>>>::try_from(&*iv)
         .map_err(|_| BuildError::InvalidRawUid)?;
-    let pt = pt.get(..len).ok_or(BuildError::InvalidRawUid)?;
-    let region = body.get_mut(..len).ok_or(BuildError::InvalidRawUid)?;
-    region.copy_from_slice(pt);
     let n = cbc::Encryptor::<&aes::Aes256>::inner_iv_init(cipher, iv)
         .encrypt_padded::<Pkcs7>(body, len)
         .map_err(|_| BuildError::InvalidRawUid)?
         .len();
     n.checked_add(16).ok_or(BuildError::InvalidRawUid)
+}
+
+/// The plaintext of both layers of a token, as [`seal_layers`] takes it.
+#[cfg(feature = "__testing")]
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct RawLayers<'a> {
+    /// The layout: v2 (AES-CBC) or v3/v4 (AES-GCM).
+    pub version: TokenVersion,
+    /// The first byte of a v3/v4 token (ignored for v2, whose first byte is 2).
+    pub prefix: u8,
+    /// What the outer layer carries before the inner layer's IV or nonce (v2: expiry and site
+    /// key id, 12 bytes; v3/v4: 33 bytes ending with the site key id). Any length.
+    pub master_head: &'a [u8],
+    /// The whole plaintext of the inner layer (v2: the identity; v3/v4: the site payload).
+    pub site_plaintext: &'a [u8],
+}
+
+/// Seals arbitrary plaintext into the token layout of `layers.version`: writes into `out` the
+/// root bytes `header ‖ outer(master, master_head ‖ inner(site, site_plaintext))`, where the
+/// header is `2 ‖ master id` (v2) or `prefix ‖ version byte ‖ master id` (v3/v4), and returns
+/// their length. Nothing inside the layers is written or checked, so the caller controls every
+/// decrypted byte, inconsistent lengths included; the result still needs base64 encoding.
+/// Draws the inner IV or nonce first, then the outer one.
+///
+/// Internal: for the fuzz targets that reach the checks after authentication.
+///
+/// # Errors
+/// [`BuildError::IdOutOfRange`] when the master key id does not fit 32 bits;
+/// [`BuildError::InvalidRawUid`] when `out` is too small; [`BuildError::Random`] when `rng` fails.
+#[cfg(feature = "__testing")]
+#[doc(hidden)]
+pub fn seal_layers(
+    layers: &RawLayers<'_>,
+    master: &Key,
+    site: &Key,
+    rng: &mut impl SecureRandom,
+    out: &mut [u8],
+) -> Result<usize, BuildError> {
+    let too_small = BuildError::InvalidRawUid;
+    let master_id = i32::try_from(master.id()).map_err(|_| BuildError::IdOutOfRange)?;
+    let head_len = layers.master_head.len();
+    let site_len = layers.site_plaintext.len();
+    if layers.version == TokenVersion::V2 {
+        // 2 ‖ master id ‖ IV ‖ CBC(master head ‖ IV ‖ CBC(identity)).
+        let (header, outer) = out.split_at_mut_checked(5).ok_or(too_small)?;
+        let mut w = Writer::new(header);
+        w.u8(2).and_then(|()| w.i32(master_id)).ok_or(too_small)?;
+        // In `outer`: IV (16) ‖ master head ‖ IV (16) ‖ identity.
+        let inner_at = head_len.checked_add(16).ok_or(too_small)?;
+        outer
+            .get_mut(16..inner_at)
+            .ok_or(too_small)?
+            .copy_from_slice(layers.master_head);
+        let inner = outer.get_mut(inner_at..).ok_or(too_small)?;
+        inner
+            .get_mut(16..)
+            .and_then(|pt| pt.get_mut(..site_len))
+            .ok_or(too_small)?
+            .copy_from_slice(layers.site_plaintext);
+        let inner_len = cbc_seal_in_place(&site.block, site_len, inner, rng)?;
+        let outer_pt_len = head_len.checked_add(inner_len).ok_or(too_small)?;
+        let outer_len = cbc_seal_in_place(&master.block, outer_pt_len, outer, rng)?;
+        return outer_len.checked_add(5).ok_or(too_small);
+    }
+    // prefix ‖ version ‖ master id ‖ nonce ‖ GCM(master head ‖ nonce ‖ GCM(site) ‖ tag) ‖ tag.
+    let version = if layers.version == TokenVersion::V3 {
+        VERSION_V3
+    } else {
+        VERSION_V4
+    };
+    let mut w = Writer::new(out);
+    w.u8(layers.prefix)
+        .and_then(|()| w.u8(version))
+        .and_then(|()| w.i32(master_id))
+        .ok_or(too_small)?;
+    let inner_len = site_len
+        .checked_add(layout::NONCE + layout::TAG)
+        .ok_or(too_small)?;
+    let outer_pt_len = head_len.checked_add(inner_len).ok_or(too_small)?;
+    let total = outer_pt_len
+        .checked_add(6 + layout::NONCE + layout::TAG)
+        .ok_or(too_small)?;
+    let root = out.get_mut(..total).ok_or(too_small)?;
+    let (_, rest) = root.split_at_mut(6);
+    let (outer_nonce, rest) = rest.split_at_mut(layout::NONCE);
+    let (outer_pt, outer_tag) = rest.split_at_mut(outer_pt_len);
+    let (head, inner) = outer_pt.split_at_mut(head_len);
+    head.copy_from_slice(layers.master_head);
+    let (inner_nonce, rest) = inner.split_at_mut(layout::NONCE);
+    let (inner_pt, inner_tag) = rest.split_at_mut(site_len);
+    inner_pt.copy_from_slice(layers.site_plaintext);
+    seal_gcm(&site.gcm, inner_nonce, inner_pt, inner_tag, rng)?;
+    seal_gcm(&master.gcm, outer_nonce, outer_pt, outer_tag, rng)?;
+    Ok(total)
+}
+
+/// Draws `nonce` and encrypts `pt` in place, writing the tag.
+#[cfg(feature = "__testing")]
+fn seal_gcm(
+    cipher: &crate::codec::gcm::TokenCipher,
+    nonce: &mut [u8],
+    pt: &mut [u8],
+    tag_out: &mut [u8],
+    rng: &mut impl SecureRandom,
+) -> Result<(), BuildError> {
+    rng.fill(nonce).map_err(|_| BuildError::Random)?;
+    let nonce = <&[u8; layout::NONCE]>::try_from(&*nonce).map_err(|_| BuildError::InvalidRawUid)?;
+    let tag = crate::codec::gcm::seal(cipher, nonce, pt).ok_or(BuildError::InvalidRawUid)?;
+    tag_out
+        .get_mut(..layout::TAG)
+        .ok_or(BuildError::InvalidRawUid)?
+        .copy_from_slice(&tag);
+    Ok(())
+}
+
+#[cfg(all(test, feature = "__testing"))]
+#[allow(clippy::unwrap_used, reason = "test code: a failed expectation panics")]
+mod tests {
+    extern crate alloc;
+    use super::*;
+    use crate::key::{KeyParams, KeySetBuilder, KeySetConfig};
+    use crate::random::ReplayRandom;
+    use crate::token::ClientType;
+    use crate::{Key, Secret};
+    use alloc::vec::Vec;
+
+    const NOW: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+    const UID: &str = "ywsvDNINiZOVSsfkHpLpSJzXzhr6Jx9Z/4Q0+lsEUvM=";
+
+    fn key(id: i64, fill: u8) -> Key {
+        let params = KeyParams {
+            id,
+            keyset_id: None,
+            site_id: None,
+            created: NOW,
+            activates: NOW,
+            expires: NOW.saturating_add_millis(86_400_000),
+        };
+        Key::new(params, Secret::new([fill; 32])).unwrap()
+    }
+
+    fn be(fields: &[&[u8]]) -> Vec<u8> {
+        fields.concat()
+    }
+
+    /// The layers the builder writes for its defaults, sealed by `seal_layers` with the same
+    /// random bytes, give the builder's token byte for byte.
+    #[test]
+    fn seal_layers_matches_the_builder() {
+        let (master, site) = (key(11, 1), key(12, 2));
+        let expires = NOW.saturating_add_millis(3_600_000).as_millis();
+        let now = NOW.as_millis();
+        let uid = b64::STANDARD.decode(UID).unwrap();
+        for version in [TokenVersion::V2, TokenVersion::V3, TokenVersion::V4] {
+            let random = [9u8; 64];
+            let built = TokenBuilder::new(version, UID, &master, &site, NOW)
+                .build(&mut ReplayRandom::new(&random))
+                .unwrap();
+            let (head, site_pt, prefix) = if version == TokenVersion::V2 {
+                let head = be(&[&expires.to_be_bytes(), &12i32.to_be_bytes()]);
+                let len = i32::try_from(UID.len()).unwrap();
+                let identity = be(&[
+                    &9000i32.to_be_bytes(),
+                    &len.to_be_bytes(),
+                    UID.as_bytes(),
+                    &0u32.to_be_bytes(),
+                    &now.to_be_bytes(),
+                ]);
+                (head, identity, 0)
+            } else {
+                let head = be(&[
+                    &expires.to_be_bytes(),
+                    &now.to_be_bytes(),
+                    &0i32.to_be_bytes(),
+                    &[1],
+                    &0i32.to_be_bytes(),
+                    &0i32.to_be_bytes(),
+                    &12i32.to_be_bytes(),
+                ]);
+                let site_pt = be(&[
+                    &9000i32.to_be_bytes(),
+                    &0i64.to_be_bytes(),
+                    &0i32.to_be_bytes(),
+                    &0u32.to_be_bytes(),
+                    &now.to_be_bytes(),
+                    &now.to_be_bytes(),
+                    &uid,
+                ]);
+                (head, site_pt, 0x03)
+            };
+            let layers = RawLayers {
+                version,
+                prefix,
+                master_head: &head,
+                site_plaintext: &site_pt,
+            };
+            let mut out = [0u8; MAX_TOKEN_BYTES];
+            let n = seal_layers(
+                &layers,
+                &master,
+                &site,
+                &mut ReplayRandom::new(&random),
+                &mut out,
+            )
+            .unwrap();
+            let engine = if version == TokenVersion::V4 {
+                &b64::URL
+            } else {
+                &b64::STANDARD
+            };
+            assert_eq!(engine.encode(&out[..n]), built.as_str(), "{version:?}");
+        }
+    }
+
+    /// Inconsistent lengths are sealed as given, and decryption reports them.
+    #[test]
+    fn seal_layers_keeps_inconsistent_lengths() {
+        let (master, site) = (key(11, 1), key(12, 2));
+        let mut keys = KeySetBuilder::new(KeySetConfig::default());
+        keys.key(master.clone()).unwrap().key(site.clone()).unwrap();
+        let keys = keys.build();
+        let mut out = [0u8; MAX_TOKEN_BYTES];
+        // A v4 site payload of 35 bytes: one short of the fixed fields.
+        let mut head = [0u8; 33];
+        head[..8].copy_from_slice(&NOW.as_millis().to_be_bytes());
+        head[29..].copy_from_slice(&12i32.to_be_bytes());
+        let layers = RawLayers {
+            version: TokenVersion::V4,
+            prefix: 0x03,
+            master_head: &head,
+            site_plaintext: &[0; 35],
+        };
+        let n = seal_layers(
+            &layers,
+            &master,
+            &site,
+            &mut ReplayRandom::new(&[1; 24]),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(n, 6 + 12 + 33 + 12 + 35 + 16 + 16);
+        let token = b64::URL.encode(&out[..n]);
+        let got = keys.decrypt(&token, ClientType::Sharing, None, NOW);
+        assert_eq!(got, Err(crate::DecryptError::InvalidPayload));
+        // The same with a 36-byte payload decrypts to an empty raw UID.
+        let layers = RawLayers {
+            site_plaintext: &[0; 36],
+            ..layers
+        };
+        let n = seal_layers(
+            &layers,
+            &master,
+            &site,
+            &mut ReplayRandom::new(&[1; 24]),
+            &mut out,
+        )
+        .unwrap();
+        let token = b64::URL.encode(&out[..n]);
+        let got = keys
+            .decrypt(&token, ClientType::Sharing, None, NOW)
+            .unwrap();
+        assert_eq!(got.uid().as_str(), "");
+        // A v2 identity whose uid length points past its end.
+        let mut head = [0u8; 12];
+        head[..8].copy_from_slice(&NOW.as_millis().to_be_bytes());
+        head[8..].copy_from_slice(&12i32.to_be_bytes());
+        let identity = be(&[&1i32.to_be_bytes(), &100i32.to_be_bytes(), &[0; 20]]);
+        let layers = RawLayers {
+            version: TokenVersion::V2,
+            prefix: 0,
+            master_head: &head,
+            site_plaintext: &identity,
+        };
+        let n = seal_layers(
+            &layers,
+            &master,
+            &site,
+            &mut ReplayRandom::new(&[1; 32]),
+            &mut out,
+        )
+        .unwrap();
+        let token = b64::STANDARD.encode(&out[..n]);
+        let got = keys.decrypt(&token, ClientType::Sharing, None, NOW);
+        assert_eq!(got, Err(crate::DecryptError::InvalidPayload));
+        // Too small an output buffer is an error, not a panic.
+        assert_eq!(
+            seal_layers(
+                &layers,
+                &master,
+                &site,
+                &mut ReplayRandom::new(&[1; 32]),
+                &mut out[..40]
+            ),
+            Err(BuildError::InvalidRawUid)
+        );
+    }
 }

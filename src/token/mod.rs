@@ -16,6 +16,9 @@ mod types;
 
 #[cfg(feature = "test-tokens")]
 pub use builder::{BuildError, TestToken, TokenBuilder};
+#[cfg(all(feature = "test-tokens", feature = "__testing"))]
+#[doc(hidden)]
+pub use builder::{RawLayers, seal_layers};
 pub use decrypt::decrypt;
 pub use diagnose::{Diagnosis, FailedCheck, diagnose, explain};
 pub use encrypt::encrypt;
