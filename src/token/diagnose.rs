@@ -294,10 +294,7 @@ pub fn explain(
         },
         DecryptError::VersionNotSupported => FailedCheck::UnsupportedVersion,
         DecryptError::InvalidIdentityScope => FailedCheck::ScopeMismatch {
-            token: inspect(token)
-                .ok()
-                .and_then(|h| h.identity_scope)
-                .unwrap_or(keys.identity_scope()),
+            token: prefix_scope(token).unwrap_or(keys.identity_scope()),
             key_set: keys.identity_scope(),
         },
         DecryptError::NotAuthorizedForMasterKey { key_id } => {
@@ -318,6 +315,18 @@ pub fn explain(
         DecryptError::InvalidTokenLifetime(info) => lifetime(&info, keys, client, now),
         DecryptError::InvalidPayload => invalid_payload(keys, token),
     }
+}
+
+/// The scope bit of the token's first byte, read from its first four characters as decryption
+/// reads them, so that it is known even for a token too short for [`inspect`].
+fn prefix_scope(token: &str) -> Option<IdentityScope> {
+    let header = token.as_bytes().get(..4)?;
+    let url = header.iter().any(|&c| c == b'-' || c == b'_');
+    let mut head = [0u8; 3];
+    let engine = if url { &b64::URL } else { &b64::STANDARD };
+    let n = base64::Engine::decode_slice(engine, header, &mut head).ok()?;
+    let first = *head.get(..n)?.first()?;
+    Some(IdentityScope::from_bit(first >> 4))
 }
 
 /// Which of the two lifetime checks failed, with the same arithmetic as decryption.
@@ -606,6 +615,18 @@ mod tests {
                 key_set: IdentityScope::Uid2
             }
         );
+        // Decryption checks the scope before the length: a token too short to inspect still
+        // has its own scope reported.
+        for short in ["E4AA", "E4AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "E3AAAAAA"] {
+            assert_eq!(
+                check(&ks, short, ClientType::Bidstream, None).unwrap(),
+                FailedCheck::ScopeMismatch {
+                    token: IdentityScope::Euid,
+                    key_set: IdentityScope::Uid2
+                },
+                "{short}"
+            );
+        }
         assert_eq!(
             diagnose(None, &euid, ClientType::Bidstream, None, NOW)
                 .unwrap_err()
