@@ -188,7 +188,7 @@ fn consecutive(
     out
 }
 
-/// The v3/v4 layout of a token of `total` bytes (more than [`V3_OVERHEAD_BYTES`]).
+/// The v3/v4 layout of a token of `total` bytes (at least [`V3_OVERHEAD_BYTES`]).
 fn v3_layout(total: usize) -> [Option<LayoutSegment>; MAX_SEGMENTS] {
     use Protection::{Clear, MasterKey, SiteKey};
     let uid = total.saturating_sub(V3_OVERHEAD_BYTES);
@@ -297,7 +297,7 @@ pub fn inspect(token: &str) -> Result<TokenHeader, DecryptError> {
         header.master_iv = r.array::<V2_IV>().ok_or(DecryptError::InvalidPayload)?;
         header.master_iv_len = V2_IV;
     } else {
-        if len <= V3_OVERHEAD_BYTES {
+        if len < V3_OVERHEAD_BYTES {
             return Err(DecryptError::InvalidPayload);
         }
         r.take(2).ok_or(DecryptError::InvalidPayload)?;
@@ -405,6 +405,23 @@ mod tests {
         if url != text {
             assert_eq!(inspect(&url), Err(DecryptError::InvalidPayload));
         }
+    }
+
+    #[test]
+    fn reads_a_token_with_an_empty_raw_uid() {
+        // Decryption accepts a v3/v4 token whose raw UID is empty (131 bytes, as Java does), so
+        // inspect reads it too; one byte less is not a token.
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut bytes = vec![0u8; V3_OVERHEAD_BYTES];
+        bytes[0] = 0x03;
+        bytes[1] = VERSION_V4;
+        let h = inspect(&URL_SAFE_NO_PAD.encode(&bytes)).unwrap();
+        assert_eq!(h.raw_uid_len, Some(0));
+        assert_eq!(h.layout().map(|s| s.len).sum::<usize>(), V3_OVERHEAD_BYTES);
+        assert_eq!(
+            inspect(&URL_SAFE_NO_PAD.encode(&bytes[..V3_OVERHEAD_BYTES - 1])),
+            Err(DecryptError::InvalidPayload)
+        );
     }
 
     #[test]
