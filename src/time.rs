@@ -64,6 +64,18 @@ impl Timestamp {
     pub const fn saturating_millis_since(self, earlier: Self) -> i64 {
         self.0.saturating_sub(earlier.0)
     }
+
+    /// Whole seconds from `earlier` to `self`, rounded toward negative infinity. Exact for any
+    /// two timestamps: the difference is taken in 128 bits, and any difference of two `i64`
+    /// millisecond values, in seconds, fits an `i64`.
+    #[must_use]
+    pub(crate) fn whole_secs_since(self, earlier: Self) -> i64 {
+        let secs = i128::from(self.0)
+            .saturating_sub(i128::from(earlier.0))
+            .div_euclid(1000);
+        // Always fits (|secs| < 2^64 / 1000); saturate rather than panic all the same.
+        i64::try_from(secs).unwrap_or(if secs < 0 { i64::MIN } else { i64::MAX })
+    }
 }
 
 impl fmt::Debug for Timestamp {
@@ -222,6 +234,21 @@ mod tests {
             proptest::prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
             proptest::prop_assert_eq!(days_from_civil(y, m, d), Some(days));
         }
+    }
+
+    #[test]
+    fn whole_secs_since_is_exact_at_the_extremes() {
+        let t = Timestamp::from_millis;
+        assert_eq!(t(1999).whole_secs_since(t(0)), 1);
+        assert_eq!(t(0).whole_secs_since(t(1)), -1);
+        assert_eq!(
+            t(i64::MAX).whole_secs_since(t(i64::MIN)),
+            18_446_744_073_709_551
+        );
+        assert_eq!(
+            t(i64::MIN).whole_secs_since(t(i64::MAX)),
+            -18_446_744_073_709_552
+        );
     }
 
     #[test]

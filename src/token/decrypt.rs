@@ -363,8 +363,8 @@ impl Check<'_> {
         };
         // v2 tokens have no generation time: their remaining lifetime is checked instead.
         let base = info.generated.unwrap_or(self.now);
-        let lifetime_s = info.expiry.saturating_millis_since(base).div_euclid(1000);
-        let ahead_s = base.saturating_millis_since(self.now).div_euclid(1000);
+        let lifetime_s = info.expiry.whole_secs_since(base);
+        let ahead_s = base.whole_secs_since(self.now);
         if max_lifetime.is_some_and(|max| lifetime_s > max)
             || ahead_s > config.allow_clock_skew_seconds
         {

@@ -343,7 +343,7 @@ fn lifetime(info: &TokenInfo, keys: &KeySet, client: ClientType, now: Timestamp)
         ClientType::Legacy => None,
     };
     let from = info.generated.unwrap_or(now);
-    let lifetime_seconds = info.expiry.saturating_millis_since(from).div_euclid(1000);
+    let lifetime_seconds = info.expiry.whole_secs_since(from);
     match max {
         Some(max_seconds) if lifetime_seconds > max_seconds => FailedCheck::LifetimeTooLong {
             from,
@@ -354,7 +354,7 @@ fn lifetime(info: &TokenInfo, keys: &KeySet, client: ClientType, now: Timestamp)
         _ => FailedCheck::GeneratedInFuture {
             generated: from,
             now,
-            ahead_seconds: from.saturating_millis_since(now).div_euclid(1000),
+            ahead_seconds: from.whole_secs_since(now),
             allowed_seconds: config.allow_clock_skew_seconds,
         },
     }
@@ -587,6 +587,51 @@ mod tests {
                 now: NOW,
                 ahead_seconds: 120,
                 allowed_seconds: 60,
+            }
+        );
+    }
+
+    #[test]
+    fn lifetime_and_skew_are_exact_at_the_extremes() {
+        // i64::MAX / 1000 seconds: what a saturated millisecond difference gives.
+        const SATURATED: i64 = 9_223_372_036_854_775;
+        const EXACT: i64 = 18_446_744_073_709_551;
+        let (m, s) = (key(1, 1, 1), key(2, 99, 2));
+        let (min, max) = (
+            Timestamp::from_millis(i64::MIN),
+            Timestamp::from_millis(i64::MAX),
+        );
+        let ks = keys(config(Some(SATURATED), SATURATED), &[&m, &s]).unwrap();
+        let long = token(
+            TokenBuilder::new(TokenVersion::V4, UID, &m, &s, NOW)
+                .generated(min)
+                .expires(max),
+        )
+        .unwrap();
+        assert_eq!(
+            check(&ks, &long, ClientType::Bidstream, None),
+            Some(FailedCheck::LifetimeTooLong {
+                from: min,
+                expiry: max,
+                lifetime_seconds: EXACT,
+                max_seconds: SATURATED,
+            })
+        );
+        let early = Timestamp::from_millis(i64::MIN + 1);
+        let ahead = token(
+            TokenBuilder::new(TokenVersion::V4, UID, &m, &s, NOW)
+                .generated(max)
+                .expires(max),
+        )
+        .unwrap();
+        let d = diagnose(Some(&ks), &ahead, ClientType::Sharing, None, early).unwrap_err();
+        assert_eq!(
+            d.check(),
+            FailedCheck::GeneratedInFuture {
+                generated: max,
+                now: early,
+                ahead_seconds: EXACT,
+                allowed_seconds: SATURATED,
             }
         );
     }
