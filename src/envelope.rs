@@ -596,7 +596,7 @@ impl fmt::Debug for Header<'_> {
 ///
 /// Every request carries its bound ([`OperatorRequest::max_response_len`]): fixed for the key
 /// set and token endpoints, sized to the batch for identity map and opt-out status (see
-/// [`batch`]), and [`UNBOUNDED`] (left to the adapter's own ceiling) where the reply has no
+/// [`batch`](reply_limit::batch)), and [`UNBOUNDED`](reply_limit::UNBOUNDED) (left to the adapter's own ceiling) where the reply has no
 /// useful bound, as for the salt-bucket list.
 ///
 /// ```

@@ -95,7 +95,7 @@ impl TokenGenerateRequest {
 
     /// A request for an email the caller already normalized and hashed: standard base64 of the
     /// SHA-256 digest (44 characters), or 64 hexadecimal digits, sent as base64 (see
-    /// [`hashed_email`](crate::identity::hashed_email)). The check keeps a raw email passed
+    /// [`hashed_email`]). The check keeps a raw email passed
     /// here by mistake from leaving the process.
     ///
     /// # Errors
