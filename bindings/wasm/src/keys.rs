@@ -76,7 +76,10 @@ fn client_type(code: u8) -> Result<ClientType, JsValue> {
     match code {
         0 => Ok(ClientType::Bidstream),
         1 => Ok(ClientType::Sharing),
-        #[allow(deprecated, reason = "the package still accepts the deprecated client type")]
+        #[allow(
+            deprecated,
+            reason = "the package still accepts the deprecated client type"
+        )]
         2 => Ok(ClientType::Legacy),
         _ => Err(error::misuse(
             "client must be 'bidstream', 'sharing' or 'legacy'",
