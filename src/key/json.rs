@@ -106,14 +106,6 @@ impl FromJson<'_> for String {
     }
 }
 
-/// A key secret is decoded from the JSON string as it is read, straight into the zeroized
-/// [`Secret`]: its base64 text is never copied into a `String` of its own.
-impl FromJson<'_> for Secret<32> {
-    fn from_str(v: &str) -> Option<Self> {
-        Secret::from_base64(v).ok()
-    }
-}
-
 impl<'de, T: FromJson<'de>> FromJson<'de> for Vec<Lenient<T>> {
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
@@ -195,7 +187,10 @@ struct RawKey {
     #[serde(default)]
     expires: Lenient<i64>,
     #[serde(default)]
-    secret: Lenient<Secret<32>>,
+    // Text, not a decoded `Secret`: the keys array grows by reallocation, and a `Secret` held
+    // inline would leave unwiped copies of its bytes in every buffer the array outgrows. The
+    // text is wiped as soon as it is decoded.
+    secret: Lenient<String>,
 }
 json_object!(RawKey);
 
@@ -336,7 +331,11 @@ fn build(body: Body) -> Result<KeySet, KeySetError> {
             activates: seconds(raw.activates, "activates", i)?,
             expires: seconds(raw.expires, "expires", i)?,
         };
-        let secret = required(raw.secret, "secret", Some(i))?;
+        let text = zeroize::Zeroizing::new(required(raw.secret, "secret", Some(i))?);
+        let secret = Secret::from_base64(&text).map_err(|_| KeySetError::InvalidField {
+            field: "secret",
+            index: Some(i),
+        })?;
         builder.key(Key::new(params, secret)?)?;
     }
 
