@@ -1,4 +1,4 @@
-"""Seeds fuzz/corpus/ from the project's test vectors (key-set documents, tokens, operator
+"""Seeds fuzz/seeds/ from the project's test vectors (key-set documents, tokens, operator
 documents). Run from fuzz/: python3 seed.py"""
 import hashlib
 import json
@@ -9,7 +9,7 @@ PYTHON = os.path.join(VECTORS, "uid2-client-python-2.9.0")
 
 
 def save(target, data):
-    folder = os.path.join("corpus", target)
+    folder = os.path.join("seeds", target)
     os.makedirs(folder, exist_ok=True)
     if isinstance(data, str):
         data = data.encode()

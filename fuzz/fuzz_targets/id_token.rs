@@ -1,0 +1,4 @@
+//! `id_token`: see [`uid2_fuzz::id_token`] for the input and the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| uid2_fuzz::id_token(data));

@@ -1,0 +1,4 @@
+//! `identity_tokens`: see [`uid2_fuzz::identity_tokens`] for the input and the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| uid2_fuzz::identity_tokens(data));

@@ -1,0 +1,4 @@
+//! `keyset_tokens`: see [`uid2_fuzz::keyset_tokens`] for the input and the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| uid2_fuzz::keyset_tokens(data));

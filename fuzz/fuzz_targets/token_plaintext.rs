@@ -1,0 +1,4 @@
+//! `token_plaintext`: see [`uid2_fuzz::token_plaintext`] for the input and the properties checked.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| uid2_fuzz::token_plaintext(data));
