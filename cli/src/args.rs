@@ -83,7 +83,8 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
     pub(crate) timeout: u64,
 
-    /// Print results as JSON on standard output (one document per command)
+    /// Print results as JSON on standard output: one document per command, or JSON Lines (one
+    /// object per input row) for hash, normalize and optout-status; see each command's help
     #[arg(long, global = true)]
     pub(crate) json: bool,
 
@@ -316,7 +317,14 @@ pub(crate) enum IdentityTypeArg {
     after_help = "Without --column, each input line is one value and each output line answers \
 it (an empty line for an invalid value). With --column, the input is CSV with a header and the \
 output is the same CSV with one column added. Invalid values are reported on standard error with \
-their line numbers (exit status 4)."
+their line numbers (exit status 4).
+
+With --json the output is JSON Lines, one object per input line or CSV record, in input order:
+  {\"line\":1,\"hash\":\"...\"}  or  {\"line\":1,\"normalized\":\"...\"}
+  {\"line\":3,\"error\":\"invalid\",\"reason\":\"invalid phone number: ...\"}
+With --column each object also has \"input\" (the column's value) and \"record\" (every field by \
+column name), except for a line that is not a valid CSV record. \"error\" is one of empty, \
+not_utf8, invalid, malformed_record. Nothing is printed per line on standard error then."
 )]
 pub(crate) struct IdentityFileArgs {
     /// The input file, or - for standard input
@@ -444,7 +452,14 @@ pub(crate) struct RemapArgs {
 #[derive(Args)]
 #[command(
     after_help = "Output: CSV with raw_uid and opted_out_since (RFC 3339, empty when not opted \
-out), one row per input value, in input order."
+out), one row per input value, in input order. Empty lines and lines that are not valid CSV are \
+reported on standard error and left out.
+
+With --json the output is JSON Lines, one object per input line or CSV record, in input order:
+  {\"line\":1,\"raw_uid\":\"...\",\"opted_out\":true,\"opted_out_since\":\"2025-01-01T00:00:00Z\"}
+  {\"line\":2,\"raw_uid\":\"...\",\"opted_out\":false,\"opted_out_since\":null}
+  {\"line\":3,\"error\":\"empty\",\"reason\":\"empty line (left out)\"}
+\"error\" is empty or malformed_record. Nothing is printed per line on standard error then."
 )]
 pub(crate) struct OptoutArgs {
     /// One raw UID2 per line (or a CSV file with --column), or - for standard input
