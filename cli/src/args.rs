@@ -16,7 +16,9 @@ Exit codes:
   5  the token is not valid: decryption or encryption gave a status other than SUCCESS
   6  the operator is unavailable: rate limited (429), 5xx or unreachable after every retry;
      `uid2 map --resume` continues from the last checkpoint
-  130 interrupted (Ctrl-C); `uid2 map --resume` continues from the last checkpoint
+  130 interrupted (Ctrl-C, SIGTERM or SIGHUP): `uid2 map` / `remap` send no new batch, write
+      what is complete, checkpoint and print the `--resume` command (a second Ctrl-C stops at
+      once; the last checkpoint still holds)
 
 Environment:
   UID2_BASE_URL    the operator's base URL (overridden by --base-url / --environment)
@@ -390,7 +392,16 @@ out; rows whose value is not a valid email or phone get unmapped_reason 'invalid
 
 Progress is checkpointed next to the output (OUT.checkpoint). After a crash, Ctrl-C, kill -9 or \
 an operator outage, run the same command with --resume: it continues where the checkpoint says, \
-with no row lost and none written twice. Memory stays bounded whatever the file size."
+with no row lost and none written twice. Memory stays bounded whatever the file size. On Ctrl-C \
+(or SIGTERM) no new batch is sent, the rows complete so far are written and checkpointed, and \
+the run exits with status 130, printing the command that resumes it.
+
+With --json the summary is one JSON document on standard output, and each rejected line is a \
+JSON object on standard error (JSON Lines, every one, no limit of 50):
+  {\"line\":43,\"error\":\"invalid\",\"reason\":\"...\",\"unmapped_reason\":\"invalid identifier\"}
+  {\"line\":302,\"error\":\"malformed_record\",\"reason\":\"not a valid CSV record: ... (left out)\"}
+\"error\" is one of empty, not_utf8, invalid, malformed_record. A line on standard error that \
+starts with \"uid2: \" is the closing error or warning, as without --json."
 )]
 pub(crate) struct MapArgs {
     /// The input CSV file (with a header), or - for standard input (no --resume then)
@@ -418,7 +429,9 @@ pub(crate) struct MapArgs {
 #[derive(Args)]
 #[command(
     after_help = "Rows that are not due are copied unchanged. Without -o the file is replaced when \
-the run completes (through a temporary file next to it). --resume works as for `uid2 map`."
+the run completes (through a temporary file next to it). --resume, Ctrl-C (exit status 130) and \
+--json work as for `uid2 map`; after Ctrl-C the printed command passes --at with the due time \
+this run used, so that the resumed run re-maps the same rows."
 )]
 pub(crate) struct RemapArgs {
     /// A file written by `uid2 map`
