@@ -16,7 +16,9 @@ Exit codes:
   5  the token is not valid: decryption or encryption gave a status other than SUCCESS
   6  the operator is unavailable: rate limited (429), 5xx or unreachable after every retry;
      `uid2 map --resume` continues from the last checkpoint
-  130 interrupted (Ctrl-C); `uid2 map --resume` continues from the last checkpoint
+  130 interrupted (Ctrl-C, SIGTERM or SIGHUP): `uid2 map` / `remap` send no new batch, write
+      what is complete, checkpoint and print the `--resume` command (a second Ctrl-C stops at
+      once; the last checkpoint still holds)
 
 Environment:
   UID2_BASE_URL    the operator's base URL (overridden by --base-url / --environment)
@@ -83,7 +85,8 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
     pub(crate) timeout: u64,
 
-    /// Print results as JSON on standard output (one document per command)
+    /// Print results as JSON on standard output: one document per command, or JSON Lines (one
+    /// object per input row) for hash, normalize and optout-status; see each command's help
     #[arg(long, global = true)]
     pub(crate) json: bool,
 
@@ -316,7 +319,14 @@ pub(crate) enum IdentityTypeArg {
     after_help = "Without --column, each input line is one value and each output line answers \
 it (an empty line for an invalid value). With --column, the input is CSV with a header and the \
 output is the same CSV with one column added. Invalid values are reported on standard error with \
-their line numbers (exit status 4)."
+their line numbers (exit status 4).
+
+With --json the output is JSON Lines, one object per input line or CSV record, in input order:
+  {\"line\":1,\"hash\":\"...\"}  or  {\"line\":1,\"normalized\":\"...\"}
+  {\"line\":3,\"error\":\"invalid\",\"reason\":\"invalid phone number: ...\"}
+With --column each object also has \"input\" (the column's value) and \"record\" (every field by \
+column name), except for a line that is not a valid CSV record. \"error\" is one of empty, \
+not_utf8, invalid, malformed_record. Nothing is printed per line on standard error then."
 )]
 pub(crate) struct IdentityFileArgs {
     /// The input file, or - for standard input
@@ -382,7 +392,16 @@ out; rows whose value is not a valid email or phone get unmapped_reason 'invalid
 
 Progress is checkpointed next to the output (OUT.checkpoint). After a crash, Ctrl-C, kill -9 or \
 an operator outage, run the same command with --resume: it continues where the checkpoint says, \
-with no row lost and none written twice. Memory stays bounded whatever the file size."
+with no row lost and none written twice. Memory stays bounded whatever the file size. On Ctrl-C \
+(or SIGTERM) no new batch is sent, the rows complete so far are written and checkpointed, and \
+the run exits with status 130, printing the command that resumes it.
+
+With --json the summary is one JSON document on standard output, and each rejected line is a \
+JSON object on standard error (JSON Lines, every one, no limit of 50):
+  {\"line\":43,\"error\":\"invalid\",\"reason\":\"...\",\"unmapped_reason\":\"invalid identifier\"}
+  {\"line\":302,\"error\":\"malformed_record\",\"reason\":\"not a valid CSV record: ... (left out)\"}
+\"error\" is one of empty, not_utf8, invalid, malformed_record. A line on standard error that \
+starts with \"uid2: \" is the closing error or warning, as without --json."
 )]
 pub(crate) struct MapArgs {
     /// The input CSV file (with a header), or - for standard input (no --resume then)
@@ -410,7 +429,9 @@ pub(crate) struct MapArgs {
 #[derive(Args)]
 #[command(
     after_help = "Rows that are not due are copied unchanged. Without -o the file is replaced when \
-the run completes (through a temporary file next to it). --resume works as for `uid2 map`."
+the run completes (through a temporary file next to it). --resume, Ctrl-C (exit status 130) and \
+--json work as for `uid2 map`; after Ctrl-C the printed command passes --at with the due time \
+this run used, so that the resumed run re-maps the same rows."
 )]
 pub(crate) struct RemapArgs {
     /// A file written by `uid2 map`
@@ -444,7 +465,14 @@ pub(crate) struct RemapArgs {
 #[derive(Args)]
 #[command(
     after_help = "Output: CSV with raw_uid and opted_out_since (RFC 3339, empty when not opted \
-out), one row per input value, in input order."
+out), one row per input value, in input order. Empty lines and lines that are not valid CSV are \
+reported on standard error and left out.
+
+With --json the output is JSON Lines, one object per input line or CSV record, in input order:
+  {\"line\":1,\"raw_uid\":\"...\",\"opted_out\":true,\"opted_out_since\":\"2025-01-01T00:00:00Z\"}
+  {\"line\":2,\"raw_uid\":\"...\",\"opted_out\":false,\"opted_out_since\":null}
+  {\"line\":3,\"error\":\"empty\",\"reason\":\"empty line (left out)\"}
+\"error\" is empty or malformed_record. Nothing is printed per line on standard error then."
 )]
 pub(crate) struct OptoutArgs {
     /// One raw UID2 per line (or a CSV file with --column), or - for standard input

@@ -26,6 +26,8 @@ pub(crate) enum Exit {
     InvalidToken,
     /// 6: the operator stayed unavailable through every retry.
     Unavailable,
+    /// 130 (128 + SIGINT, as shells report it): stopped by Ctrl-C, SIGTERM or SIGHUP.
+    Interrupted,
 }
 
 impl Exit {
@@ -38,6 +40,7 @@ impl Exit {
             Self::Partial => 4,
             Self::InvalidToken => 5,
             Self::Unavailable => 6,
+            Self::Interrupted => 130,
         }
     }
 }

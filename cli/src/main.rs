@@ -17,6 +17,7 @@ mod config;
 mod envelope;
 mod error;
 mod identity;
+mod interrupt;
 mod keys;
 mod map;
 mod operator;
@@ -90,10 +91,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let label = if e.exit() == Exit::Partial {
-                "warning"
-            } else {
-                "error"
+            let label = match e.exit() {
+                Exit::Partial => "warning",
+                Exit::Interrupted => "interrupted",
+                _ => "error",
             };
             eprintln!("uid2: {label}: {e}");
             ExitCode::from(e.exit().code())

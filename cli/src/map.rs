@@ -17,14 +17,14 @@ use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use uid2::Timestamp;
-use uid2::identity::{self, HashedIdentity};
+use uid2::identity::{self, HashedIdentity, IdentityError};
 use uid2::operator::identity_map_v3::{IdentityMapV3Input, IdentityMapV3Response};
 use uid2_blocking::IdentityMapV3Client;
 
@@ -32,6 +32,8 @@ use crate::args::{MapArgs, MapTypeArg, RemapArgs, SendArgs};
 use crate::checkpoint::{self, Checkpoint, Counts, InputPosition, RunKey};
 use crate::config::{self, Settings};
 use crate::error::{CliError, Exit};
+use crate::identity::RowError;
+use crate::interrupt::{self, Interrupt};
 use crate::output::{self, parse_rfc3339, rfc3339};
 
 /// The columns `uid2 map` adds, in order.
@@ -159,7 +161,31 @@ impl RowStore {
 /// A line that could not be read as a record, or a value that is not valid.
 struct Note {
     line: u64,
-    text: String,
+    error: RowError,
+}
+
+impl Note {
+    /// The line on standard error, without `--json`.
+    fn text(&self) -> String {
+        match &self.error {
+            RowError::Malformed(_) => self.error.reason().to_owned(),
+            _ => format!(
+                "{} (written with unmapped_reason '{INVALID_REASON}')",
+                self.error.reason()
+            ),
+        }
+    }
+}
+
+/// `--json`: a rejected line on standard error (JSON Lines).
+#[derive(serde::Serialize)]
+struct JsonNote<'a> {
+    line: u64,
+    error: &'static str,
+    reason: &'a str,
+    /// Set when the row was written with this reason; absent when it was left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unmapped_reason: Option<&'static str>,
 }
 
 struct Chunk {
@@ -450,6 +476,24 @@ fn run(settings: &Settings<'_>, job: Job) -> Result<(), CliError> {
         .map_err(|e| CliError::client("cannot create the client", &e, &base_url))?;
 
     let input_len = run_key.as_ref().map(|k| k.input_len);
+    let resume_hint = if job.input.is_some() {
+        let due_before = match job.mode {
+            Mode::Remap { due_before } => due_before,
+            Mode::Map => None,
+        };
+        let args: Vec<_> = std::env::args_os().skip(1).collect();
+        format!(
+            "continue with `{}`",
+            interrupt::resume_command(&args, due_before)
+        )
+    } else {
+        "standard input cannot be resumed: run again with the input in a file".to_owned()
+    };
+    let interrupt = Interrupt::install(resume_hint.clone());
+    let stopping = Stopping {
+        interrupt: &interrupt,
+        resume_hint,
+    };
     match &job.input {
         Some(path) => {
             let file = File::open(path).map_err(|e| CliError::io("read", path, &e))?;
@@ -462,7 +506,7 @@ fn run(settings: &Settings<'_>, job: Job) -> Result<(), CliError> {
             let start = InputPosition::of(rdr.position());
             pipeline(
                 settings, &job, &client, &base_url, rdr, &header, start, resumed, run_key,
-                input_len, quiet, started,
+                input_len, quiet, started, &stopping,
             )
         }
         None => {
@@ -474,10 +518,17 @@ fn run(settings: &Settings<'_>, job: Job) -> Result<(), CliError> {
             let start = InputPosition::of(rdr.position());
             pipeline(
                 settings, &job, &client, &base_url, rdr, &header, start, None, None, None, quiet,
-                started,
+                started, &stopping,
             )
         }
     }
+}
+
+/// What a run needs to stop early on a signal.
+struct Stopping<'a> {
+    interrupt: &'a Interrupt,
+    /// How to continue: the `--resume` command (or why there is none).
+    resume_hint: String,
 }
 
 fn reader_builder() -> csv::ReaderBuilder {
@@ -496,6 +547,10 @@ struct Progress {
     counts: Counts,
     printed_notes: u64,
     quiet: bool,
+    /// `--json`: rejected lines as JSON Lines.
+    json: bool,
+    /// A signal asked the run to stop: the bar says so instead of the rate.
+    interrupted: bool,
     started: Instant,
     resumed_rows: u64,
 }
@@ -505,10 +560,26 @@ impl Progress {
         if self.quiet {
             return;
         }
+        if self.json {
+            // Every rejected line, one object each: no "further lines" text to break a parser.
+            let object = JsonNote {
+                line: note.line,
+                error: note.error.code(),
+                reason: note.error.reason(),
+                unmapped_reason: (!matches!(note.error, RowError::Malformed(_)))
+                    .then_some(INVALID_REASON),
+            };
+            self.bar.suspend(|| {
+                let mut err = io::stderr().lock();
+                // Standard error is where failures are reported: nowhere else to say it failed.
+                let _ = output::write_json_line(&mut err, &object).and_then(|()| err.flush());
+            });
+            return;
+        }
         self.printed_notes = self.printed_notes.saturating_add(1);
         if self.printed_notes <= MAX_PRINTED_NOTES {
             self.bar
-                .suspend(|| eprintln!("line {}: {}", note.line, note.text));
+                .suspend(|| eprintln!("line {}: {}", note.line, note.text()));
         } else if self.printed_notes == MAX_PRINTED_NOTES.saturating_add(1) {
             self.bar.suspend(|| {
                 eprintln!("(further rejected lines are counted, not printed)");
@@ -526,8 +597,10 @@ impl Progress {
         )]
         let rate = rows as f64 / secs;
         self.bar.set_position(input_pos);
-        self.bar
-            .set_message(format!("{} rows, {rate:.0} rows/s", self.counts.rows));
+        if !self.interrupted {
+            self.bar
+                .set_message(format!("{} rows, {rate:.0} rows/s", self.counts.rows));
+        }
     }
 }
 
@@ -548,6 +621,7 @@ fn pipeline<R: Read + Send>(
     input_len: Option<u64>,
     quiet: bool,
     started: Instant,
+    stopping: &Stopping<'_>,
 ) -> Result<(), CliError> {
     let layout = layout(job, header)?;
     let header_bytes = match job.mode {
@@ -597,6 +671,8 @@ fn pipeline<R: Read + Send>(
         counts,
         printed_notes: 0,
         quiet,
+        json: settings.global.json,
+        interrupted: false,
         started,
         resumed_rows: counts.rows,
     };
@@ -617,17 +693,24 @@ fn pipeline<R: Read + Send>(
     }
 
     let mut failure: Option<(u64, CliError)> = None;
+    // Chunks written, and (once the reader reaches the end) chunks read.
+    let mut next_seq = 0u64;
+    let chunks_read = AtomicU64::new(u64::MAX);
     let mut next_position = start;
     let mut last_checkpoint = config::instant();
     std::thread::scope(|scope| {
         {
             let done_tx = done_tx.clone();
             let stop = &stop;
+            let chunks_read = &chunks_read;
             let layout = layout.clone();
             scope.spawn(move || {
-                read_chunks(
+                let read = read_chunks(
                     rdr, job, &layout, batch, &chunk_tx, &token_rx, &done_tx, stop,
                 );
+                if let Some(n) = read {
+                    chunks_read.store(n, Ordering::SeqCst);
+                }
             });
         }
         for _ in 0..workers {
@@ -661,8 +744,21 @@ fn pipeline<R: Read + Send>(
 
         // The writer: finished chunks in order.
         let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
-        let mut next_seq = 0u64;
-        for result in &done_rx {
+        loop {
+            if stopping.interrupt.is_set() && !progress.interrupted {
+                // No new batch: the reader stops, queued chunks are dropped, the batches in
+                // flight finish and are written if every earlier one was.
+                stop.store(true, Ordering::Relaxed);
+                progress.interrupted = true;
+                progress.bar.set_message(
+                    "interrupted: finishing the requests in flight (Ctrl-C again to stop at once)",
+                );
+            }
+            let result = match done_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(result) => result,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
             match result {
                 Ok(done) => {
                     pending.insert(done.seq, done);
@@ -723,7 +819,17 @@ fn pipeline<R: Read + Send>(
         if let Some(key) = &run_key {
             Checkpoint::new(key.clone(), output_len, next_position, progress.counts)
                 .store(&ckpt_path)?;
-            if !settings.global.quiet {
+            if settings.global.json {
+                let mut err = io::stderr().lock();
+                let _ = output::write_json_line(
+                    &mut err,
+                    &serde_json::json!({
+                        "stopped": "failure",
+                        "rows_written": progress.counts.rows,
+                        "output": job.output.display().to_string(),
+                    }),
+                );
+            } else if !settings.global.quiet {
                 eprintln!(
                     "{} rows written to {}; run the same command with --resume to continue",
                     progress.counts.rows,
@@ -732,6 +838,22 @@ fn pipeline<R: Read + Send>(
             }
         }
         return Err(e);
+    }
+    // Interrupted before the end (a signal after the last row changes nothing).
+    if progress.interrupted && next_seq != chunks_read.load(Ordering::SeqCst) {
+        if let Some(key) = &run_key {
+            Checkpoint::new(key.clone(), output_len, next_position, progress.counts)
+                .store(&ckpt_path)?;
+        }
+        return Err(CliError::new(
+            Exit::Interrupted,
+            format!(
+                "{} rows written to {}",
+                progress.counts.rows,
+                job.output.display()
+            ),
+        )
+        .hint(stopping.resume_hint.clone()));
     }
     if let Some(target) = &job.replace {
         std::fs::rename(&job.output, target)
@@ -850,7 +972,8 @@ fn acquire(tokens: &Receiver<()>, stop: &AtomicBool) -> bool {
     }
 }
 
-/// The reader thread: records into chunks.
+/// The reader thread: records into chunks. Returns how many chunks it sent when it reached
+/// the end of the input, `None` when it stopped before.
 #[expect(
     clippy::too_many_arguments,
     reason = "the thread's whole environment, passed once"
@@ -864,13 +987,13 @@ fn read_chunks<R: Read>(
     tokens: &Receiver<()>,
     done: &mpsc::Sender<Result<Done, (u64, CliError)>>,
     stop: &AtomicBool,
-) {
+) -> Option<u64> {
     let mut seq = 0u64;
     let mut record = csv::ByteRecord::new();
     let mut eof = false;
     while !eof {
         if !acquire(tokens, stop) {
-            return;
+            return None;
         }
         let mut chunk = Chunk {
             seq,
@@ -898,9 +1021,9 @@ fn read_chunks<R: Read>(
                         chunk.rejected_lines = chunk.rejected_lines.saturating_add(1);
                         chunk.notes.push(Note {
                             line: pos.as_ref().map_or(0, csv::Position::line),
-                            text: format!(
+                            error: RowError::Malformed(format!(
                                 "not a valid CSV record: {len} fields where the header has {expected_len} (left out)"
-                            ),
+                            )),
                         });
                     }
                     _ => {
@@ -909,23 +1032,25 @@ fn read_chunks<R: Read>(
                             CliError::failure(format!("cannot read the input: {e}")),
                         )));
                         stop.store(true, Ordering::Relaxed);
-                        return;
+                        return None;
                     }
                 },
             }
             if stop.load(Ordering::Relaxed) {
-                return;
+                return None;
             }
         }
         chunk.next = InputPosition::of(rdr.position());
         if chunk.rows.len() == 0 && chunk.notes.is_empty() && eof {
-            return;
+            return Some(seq);
         }
         if chunks.send(chunk).is_err() {
-            return;
+            return None;
         }
         seq = seq.saturating_add(1);
     }
+    // Every chunk is sent: how many.
+    Some(seq)
 }
 
 /// Decides what to do with a row (cheap: the validation and hashing happen in the workers).
@@ -997,31 +1122,27 @@ fn process(
             continue;
         };
         let value = value_of(rows, row, layout);
+        let invalid = |e: IdentityError| RowError::Invalid(e.to_string());
         let added = match (kind, value) {
-            (_, None) => Err("not UTF-8 text".to_owned()),
-            (_, Some("")) => Err("empty value".to_owned()),
-            (SendKind::Email, Some(v)) => input
-                .add_email(v)
-                .map(|_| Lookup::Value)
-                .map_err(|e| e.to_string()),
-            (SendKind::Phone, Some(v)) => input
-                .add_phone(v)
-                .map(|_| Lookup::Value)
-                .map_err(|e| e.to_string()),
+            (_, None) => Err(RowError::NotUtf8),
+            (_, Some("")) => Err(RowError::Empty("empty value")),
+            (SendKind::Email, Some(v)) => {
+                input.add_email(v).map(|_| Lookup::Value).map_err(invalid)
+            }
+            (SendKind::Phone, Some(v)) => {
+                input.add_phone(v).map(|_| Lookup::Value).map_err(invalid)
+            }
             (SendKind::EmailHash, Some(v)) => identity::hashed_email(v)
                 .map(|h| add_hash(&mut input, h))
-                .map_err(|e| e.to_string()),
+                .map_err(invalid),
             (SendKind::PhoneHash, Some(v)) => identity::hashed_phone(v)
                 .map(|h| add_hash(&mut input, h))
-                .map_err(|e| e.to_string()),
+                .map_err(invalid),
         };
         match added {
             Ok(lookup) => lookups.push(lookup),
-            Err(what) => {
-                notes.push(Note {
-                    line,
-                    text: format!("{what} (written with unmapped_reason '{INVALID_REASON}')"),
-                });
+            Err(error) => {
+                notes.push(Note { line, error });
                 lookups.push(Lookup::Invalid);
             }
         }

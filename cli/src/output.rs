@@ -79,6 +79,15 @@ pub(crate) fn print_json(value: &serde_json::Value) -> Result<(), CliError> {
         .map_err(|e| CliError::failure(format!("cannot write to standard output: {e}")))
 }
 
+/// Writes `value` as one line of JSON Lines: compact JSON, then a newline.
+pub(crate) fn write_json_line(
+    out: &mut impl io::Write,
+    value: &impl serde::Serialize,
+) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
 /// Writes text to standard output.
 pub(crate) fn print_text(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();

@@ -121,6 +121,196 @@ fn optout_status_of_a_file() {
     assert_eq!(lines[2], format!("{here},"));
 }
 
+/// Each line of standard output, parsed as one JSON object.
+fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn hash_and_normalize_print_json_lines_with_json() {
+    let input = "Jane.Doe+news@GMAIL.com\n+12345678901\r\n\nnobody-here\n user@example.com \n";
+    let hashed = run_with_stdin(uid2_offline().args(["--json", "hash"]), input.as_bytes());
+    assert_code(&hashed, 4);
+    let rows = json_lines(&hashed);
+    assert_eq!(rows.len(), 5, "one object per input line");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["line"], i + 1);
+        assert!(row.get("input").is_none(), "no input echoed: {row}");
+    }
+    assert_eq!(
+        rows[0]["hash"],
+        hash_email("Jane.Doe+news@GMAIL.com").unwrap().as_str()
+    );
+    assert_eq!(
+        rows[1]["hash"],
+        hash_phone("+12345678901").unwrap().as_str()
+    );
+    assert_eq!(
+        (&rows[2]["error"], &rows[2]["reason"]),
+        (&"empty".into(), &"empty line".into())
+    );
+    assert_eq!(rows[3]["error"], "invalid");
+    assert!(
+        rows[3]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid phone number")
+    );
+    assert!(rows[3].get("hash").is_none());
+    assert_eq!(
+        rows[4]["hash"],
+        hash_email(" user@example.com ").unwrap().as_str()
+    );
+    // Per-line reports are in the objects: standard error has only the closing warning.
+    let err = stderr(&hashed);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("uid2: warning: 2 values were not valid"),
+        "{err}"
+    );
+    assert!(!format!("{}{err}", stdout(&hashed)).contains("nobody-here"));
+
+    let normalized = run_with_stdin(
+        uid2_offline().args(["--json", "normalize", "--type", "email"]),
+        b"Jane.Doe+news@GMAIL.com\n\xff\n",
+    );
+    assert_code(&normalized, 4);
+    let rows = json_lines(&normalized);
+    assert_eq!(
+        rows[0],
+        serde_json::json!({
+            "line": 1,
+            "normalized": normalized_email("Jane.Doe+news@GMAIL.com").unwrap(),
+        })
+    );
+    assert_eq!(
+        rows[1],
+        serde_json::json!({"line": 2, "error": "not_utf8", "reason": "not UTF-8 text"})
+    );
+}
+
+#[test]
+fn csv_columns_print_json_lines_with_json() {
+    let dir = TempDir::new("jsoncsv");
+    let input = dir.path("in.csv");
+    std::fs::write(
+        &input,
+        "id,phone\n1,+12345678901\n2,+1,extra\n3,12345\n4,\n",
+    )
+    .unwrap();
+    // -o takes the JSON Lines as it takes the CSV.
+    let output = dir.path("out.jsonl");
+    let out = run(uid2_offline()
+        .args([
+            "--json", "hash", "--type", "phone", "--column", "phone", "-o",
+        ])
+        .arg(&output)
+        .arg(&input));
+    assert_code(&out, 4);
+    assert!(stdout(&out).is_empty());
+    let text = std::fs::read_to_string(&output).unwrap();
+    let rows: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    assert_eq!(
+        rows[0],
+        serde_json::json!({
+            "line": 2,
+            "input": "+12345678901",
+            "record": {"id": "1", "phone": "+12345678901"},
+            "hash": hash_phone("+12345678901").unwrap().as_str(),
+        })
+    );
+    assert_eq!(rows[1]["line"], 3);
+    assert_eq!(rows[1]["error"], "malformed_record");
+    assert!(
+        rows[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("3 fields where the header has 2"),
+        "{}",
+        rows[1]
+    );
+    assert!(rows[1].get("record").is_none());
+    assert_eq!(
+        (rows[2]["line"].as_u64(), rows[2]["error"].as_str()),
+        (Some(4), Some("invalid"))
+    );
+    assert_eq!(rows[2]["record"]["id"], "3");
+    assert_eq!(
+        (rows[3]["line"].as_u64(), rows[3]["error"].as_str()),
+        (Some(5), Some("empty"))
+    );
+
+    let out = run_with_stdin(
+        uid2_offline().args(["--json", "normalize", "--column", "email"]),
+        b"email,email\nA@Example.com,second\n",
+    );
+    assert_code(&out, 0);
+    let rows = json_lines(&out);
+    // A repeated column name keeps its first field.
+    assert_eq!(
+        rows,
+        [serde_json::json!({
+            "line": 2,
+            "input": "A@Example.com",
+            "record": {"email": "A@Example.com"},
+            "normalized": normalized_email("A@Example.com").unwrap(),
+        })]
+    );
+}
+
+#[test]
+fn optout_status_prints_json_lines_with_json() {
+    let op = operator();
+    assert!(op.opt_out("gone@example.com"));
+    let gone = op.raw_uid("gone@example.com").unwrap();
+    let here = op.raw_uid("here@example.com").unwrap();
+    let out = run_with_stdin(
+        uid2(&op).args(["--json", "optout-status"]),
+        format!("{gone}\n\n{here}\n").as_bytes(),
+    );
+    assert_code(&out, 4);
+    let rows = json_lines(&out);
+    assert_eq!(rows.len(), 3, "{}", stdout(&out));
+    assert_eq!(rows[0]["line"], 1);
+    assert_eq!(rows[0]["raw_uid"], gone.as_str());
+    assert_eq!(rows[0]["opted_out"], true);
+    let since = rows[0]["opted_out_since"].as_str().unwrap();
+    assert!(since.starts_with("20") && since.ends_with('Z'), "{since}");
+    assert_eq!(
+        rows[1],
+        serde_json::json!({"line": 2, "error": "empty", "reason": "empty line (left out)"})
+    );
+    assert_eq!(
+        rows[2],
+        serde_json::json!({
+            "line": 3,
+            "raw_uid": here,
+            "opted_out": false,
+            "opted_out_since": null,
+        })
+    );
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    // A CSV column: the malformed record keeps its place and line number.
+    let out = run_with_stdin(
+        uid2(&op).args(["--json", "optout-status", "--column", "uid"]),
+        format!("n,uid\n1,{gone}\n2,x,y\n3,{here}\n").as_bytes(),
+    );
+    assert_code(&out, 4);
+    let rows = json_lines(&out);
+    let lines: Vec<u64> = rows.iter().map(|r| r["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [2, 3, 4]);
+    assert_eq!(rows[1]["error"], "malformed_record");
+    assert_eq!(rows[2]["raw_uid"], here.as_str());
+}
+
 #[test]
 fn operator_serve_answers_every_command() {
     let mut child = Command::new(BIN)

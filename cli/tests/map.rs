@@ -57,12 +57,16 @@ fn maps_every_row_in_order_and_reports_malformed_lines() {
     ));
     // Partial: one line is not CSV and three values are not valid identities.
     assert_code(&out, 4);
+    // With --json each rejected line is a JSON object on standard error.
     let err = stderr(&out);
     assert!(
-        err.contains("line 302: not a valid CSV record: 4 fields where the header has 3"),
+        err.contains(r#"{"line":302,"error":"malformed_record","reason":"not a valid CSV record: 4 fields where the header has 3"#),
         "{err}"
     );
-    assert!(err.contains("line 43: invalid phone number"), "{err}");
+    assert!(
+        err.contains(r#"{"line":43,"error":"invalid","reason":"invalid phone number"#),
+        "{err}"
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["rows"], 301);
     assert_eq!(summary["rejected_lines"], 1);
@@ -487,4 +491,203 @@ fn maps_standard_input_and_hash_columns() {
     assert_eq!(rows[1][1], expected_uid(&op, "a@example.com"));
     assert_eq!(rows[2][4], "invalid identifier");
     assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn with_json_rejected_lines_are_json_lines_on_standard_error() {
+    let op = operator();
+    let dir = TempDir::new("mapjson");
+    let input = dir.path("in.csv");
+    let mut csv = crm_csv(120);
+    csv.push_str("120,too,many,fields\n121,,empty\n");
+    std::fs::write(&input, &csv).unwrap();
+    let out = run(&mut map_cmd(
+        &op.base_url(),
+        &input,
+        &dir.path("out.csv"),
+        &["--json", "--batch-size", "50"],
+    ));
+    assert_code(&out, 4);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["rows"], 121);
+    let err = stderr(&out);
+    let mut lines: Vec<&str> = err.lines().collect();
+    let last = lines.pop().unwrap();
+    assert!(last.starts_with("uid2: warning: "), "{err}");
+    let notes: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let at: Vec<u64> = notes.iter().map(|n| n["line"].as_u64().unwrap()).collect();
+    // crm_csv: row 41 is "not-an-email" (line = row + 2), then the two lines added.
+    assert_eq!(at, [43, 122, 123], "{err}");
+    assert_eq!(notes[0]["error"], "invalid");
+    assert!(
+        notes[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid phone number")
+    );
+    assert_eq!(notes[0]["unmapped_reason"], "invalid identifier");
+    assert_eq!(notes[1]["error"], "malformed_record");
+    assert!(notes[1].get("unmapped_reason").is_none());
+    assert_eq!(
+        notes[2],
+        serde_json::json!({
+            "line": 123,
+            "error": "empty",
+            "reason": "empty value",
+            "unmapped_reason": "invalid identifier",
+        })
+    );
+    assert!(!err.contains("not-an-email"), "no value echoed: {err}");
+}
+
+/// Sends SIGINT to `child`, as Ctrl-C in a terminal does.
+fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits for `child` and returns its exit code and standard error.
+fn finish(mut child: Child) -> (Option<i32>, String) {
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+/// The resume command of an interruption message (between backquotes), as arguments of `uid2`.
+fn resume_args(message: &str) -> Vec<String> {
+    let command = message
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("{message}"));
+    let words: Vec<String> = command.split_whitespace().map(str::to_owned).collect();
+    assert_eq!(words[0], "uid2", "{message}");
+    words[1..].to_vec()
+}
+
+/// The checkpoint's record of the output length.
+fn checkpointed_len(output: &Path) -> u64 {
+    let mut path = output.as_os_str().to_owned();
+    path.push(".checkpoint");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    v["output_len"].as_u64().unwrap()
+}
+
+#[test]
+fn ctrl_c_mid_map_checkpoints_and_resume_loses_and_repeats_no_row() {
+    let op = operator();
+    let dir = TempDir::new("sigint");
+    let input = dir.path("in.csv");
+    std::fs::write(&input, crm_csv(3000)).unwrap();
+    let baseline = dir.path("baseline.csv");
+    assert_code(
+        &run(&mut map_cmd(&op.base_url(), &input, &baseline, &FAST)),
+        4,
+    );
+
+    // Slow enough that the run is caught in the middle (75 batches, 2 at a time).
+    op.set_latency(Duration::from_millis(100));
+    let output = dir.path("out.csv");
+    let child = spawn(&mut map_cmd(
+        &op.base_url(),
+        &input,
+        &output,
+        &[
+            "--json",
+            "--batch-size",
+            "40",
+            "--max-in-flight",
+            "2",
+            "--force",
+        ],
+    ));
+    assert!(
+        wait_until(Duration::from_secs(20), || checkpointed_rows(&output)
+            >= 200),
+        "no progress"
+    );
+    interrupt(&child);
+    let (code, err) = finish(child);
+    assert_eq!(code, Some(130), "{err}");
+    // One line says what was written and how to resume; the others are the rejected lines.
+    let mut lines: Vec<&str> = err.lines().collect();
+    let message = lines.pop().unwrap();
+    for line in lines {
+        serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    let stopped = checkpointed_rows(&output);
+    assert!((200..3000).contains(&stopped), "{stopped}");
+    assert!(
+        message.starts_with(&format!(
+            "uid2: interrupted: {stopped} rows written to {}",
+            output.display()
+        )),
+        "{message}"
+    );
+    // Every row counted is in the file, and nothing after it.
+    assert_eq!(
+        std::fs::metadata(&output).unwrap().len(),
+        checkpointed_len(&output)
+    );
+    assert_eq!(
+        csv_rows(&output)[..],
+        csv_rows(&baseline)[..=usize::try_from(stopped).unwrap()]
+    );
+    let args = resume_args(message);
+    assert!(args.contains(&"--resume".to_owned()), "{message}");
+    assert!(!args.contains(&"--force".to_owned()), "{message}");
+
+    // The printed command continues: row for row the uninterrupted run.
+    op.set_latency(Duration::ZERO);
+    let out = run(uid2(&op).args(&args));
+    assert_code(&out, 4);
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["resumed_after_rows"], stopped);
+    assert_eq!(summary["rows"], 3000);
+    assert_eq!(csv_rows(&output), csv_rows(&baseline));
+    assert!(!dir.path("out.csv.checkpoint").exists());
+}
+
+#[test]
+fn ctrl_c_mid_remap_in_place_then_resume() {
+    let op = operator();
+    let dir = TempDir::new("sigintremap");
+    let input = dir.path("in.csv");
+    std::fs::write(&input, crm_csv(2000)).unwrap();
+    let mapped = dir.path("mapped.csv");
+    assert_code(
+        &run(&mut map_cmd(&op.base_url(), &input, &mapped, &FAST)),
+        4,
+    );
+    let original = csv_rows(&mapped);
+
+    op.set_latency(Duration::from_millis(100));
+    let mut cmd = uid2(&op);
+    cmd.args(["-q", "remap", "--batch-size", "40", "--max-in-flight", "2"])
+        .arg(&mapped);
+    let child = spawn(&mut cmd);
+    let tmp = dir.path("mapped.csv.remap-tmp");
+    assert!(
+        wait_until(Duration::from_secs(20), || checkpointed_rows(&tmp) >= 200),
+        "no progress"
+    );
+    interrupt(&child);
+    let (code, err) = finish(child);
+    assert_eq!(code, Some(130), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let args = resume_args(&err);
+    assert_eq!(args[..2], ["-q", "remap"], "{err}");
+    // The input is untouched until the run completes.
+    assert_eq!(csv_rows(&mapped), original);
+
+    op.set_latency(Duration::ZERO);
+    // Exit 4: the invalid values are sent again and reported again.
+    assert_code(&run(uid2(&op).args(&args)), 4);
+    assert_eq!(csv_rows(&mapped), original);
+    assert!(!tmp.exists());
 }
