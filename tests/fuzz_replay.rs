@@ -3,7 +3,9 @@
 //! through the same checks as the cargo-fuzz targets, on stable Rust, so that `cargo test` keeps
 //! every fixed failure fixed and every property holding on the corpus.
 
-#[allow(
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
     clippy::arithmetic_side_effects,
@@ -11,12 +13,14 @@
     clippy::cast_possible_truncation,
     clippy::std_instead_of_core,
     clippy::std_instead_of_alloc,
-    clippy::unwrap_used,
-    clippy::expect_used,
     unreachable_pub,
     missing_docs,
+    reason = "test code and the fuzz targets' checks: a failed property panics by design"
+)]
+
+#[allow(
     dead_code,
-    reason = "the fuzz targets' checks: a failed property panics by design"
+    reason = "the fuzz crate's helpers that only its binaries use"
 )]
 #[path = "../fuzz/src/lib.rs"]
 mod checks;
@@ -36,7 +40,11 @@ fn replay(dir: &str) -> usize {
         for path in files {
             let data = std::fs::read(&path).unwrap();
             let outcome = std::panic::catch_unwind(|| check(&data));
-            assert!(outcome.is_ok(), "{name}: {} fails its check", path.display());
+            assert!(
+                outcome.is_ok(),
+                "{name}: {} fails its check",
+                path.display()
+            );
             total += 1;
         }
     }
@@ -49,7 +57,10 @@ fn every_committed_fuzz_input_passes_its_target() {
     let regressions = replay("regressions");
     println!("replayed {seeds} corpus inputs and {regressions} regression inputs");
     // The corpus is committed with the targets: an empty replay means it went missing.
-    assert!(seeds >= checks::TARGETS.len(), "only {seeds} corpus inputs found");
+    assert!(
+        seeds >= checks::TARGETS.len(),
+        "only {seeds} corpus inputs found"
+    );
 }
 
 /// The checks also run on inputs no campaign kept: empty, short and patterned inputs.

@@ -39,8 +39,11 @@ const DAY: i64 = 86_400_000;
 /// The client secret of the envelope targets.
 pub const SECRET: &str = "ioG3wKxAokmp+rERx6A4kM/13qhyolUXIu14WN16Spo=";
 
+/// A target's body: takes the raw fuzz input, panics only when a property fails.
+pub type Check = fn(&[u8]);
+
 /// Every target, by name: the fuzz binaries and the replay test call these.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("decrypt", decrypt),
     ("decrypt_built", decrypt_built),
     ("token_plaintext", token_plaintext),
@@ -91,11 +94,7 @@ pub fn keys(scope: IdentityScope) -> KeySet {
     config.default_keyset_id = Some(2);
     config.caller_site_id = Some(77);
     let mut b = KeySetBuilder::new(config);
-    for k in [
-        key(164, 1, None),
-        key(165, 2, None),
-        key(166, 3, Some(77)),
-    ] {
+    for k in [key(164, 1, None), key(165, 2, None), key(166, 3, Some(77))] {
         if b.key(k).is_err() {
             unreachable!("three keys fit any key set");
         }
@@ -161,7 +160,10 @@ fn decrypt_and_check(
     domain: Option<&str>,
 ) -> Result<uid2::token::DecryptedToken, DecryptError> {
     let result = keys.decrypt(token, client, domain, NOW);
-    match (&result, uid2::token::diagnose(Some(keys), token, client, domain, NOW)) {
+    match (
+        &result,
+        uid2::token::diagnose(Some(keys), token, client, domain, NOW),
+    ) {
         (Ok(a), Ok(b)) => {
             assert_eq!(a.uid().as_str(), b.uid().as_str());
             assert_eq!(a.expiry(), b.expiry());
@@ -175,7 +177,11 @@ fn decrypt_and_check(
             assert_ne!(a.as_status(), DecryptStatus::Success, "{a:?}");
             assert_eq!(a.as_status(), b.error().as_status());
         }
-        (a, b) => panic!("decrypt and diagnose disagree: {:?} / {:?}", a.is_ok(), b.is_ok()),
+        (a, b) => panic!(
+            "decrypt and diagnose disagree: {:?} / {:?}",
+            a.is_ok(),
+            b.is_ok()
+        ),
     }
     let none = uid2::token::decrypt(None, token, client, domain, NOW);
     assert_eq!(
@@ -192,7 +198,12 @@ pub fn decrypt(data: &[u8]) {
     };
     let token = String::from_utf8_lossy(rest);
     let keys = keys(scope_of(selector & 1 == 1));
-    let _ = decrypt_and_check(&keys, &token, client_of(selector >> 1), domain_of(selector >> 3));
+    let _ = decrypt_and_check(
+        &keys,
+        &token,
+        client_of(selector >> 1),
+        domain_of(selector >> 3),
+    );
 }
 
 #[derive(Debug, Arbitrary)]
@@ -258,7 +269,8 @@ pub fn decrypt_built(data: &[u8]) {
         return;
     };
     let client = client_of(input.client);
-    if let Ok(decrypted) = decrypt_and_check(&keys, token.as_str(), client, domain_of(input.domain)) {
+    if let Ok(decrypted) = decrypt_and_check(&keys, token.as_str(), client, domain_of(input.domain))
+    {
         assert_eq!(decrypted.uid().as_str(), raw_uid);
         assert_eq!(decrypted.site_id(), input.site_id);
         assert_eq!(decrypted.expiry(), Timestamp::from_millis(input.expires));
@@ -357,8 +369,13 @@ pub fn token_plaintext(data: &[u8]) {
         site_plaintext: &site_pt,
     };
     let mut out = [0u8; 1024];
-    let Ok(len) = seal_layers(&layers, master, site, &mut ReplayRandom::new(&input.nonce), &mut out)
-    else {
+    let Ok(len) = seal_layers(
+        &layers,
+        master,
+        site,
+        &mut ReplayRandom::new(&input.nonce),
+        &mut out,
+    ) else {
         return;
     };
     let bytes = out.get(..len).unwrap_or_default();
@@ -525,7 +542,11 @@ pub fn keyset_tokens(data: &[u8]) {
             .sites
             .iter()
             .map(|&(id, ours)| {
-                let names = if ours { vec!["example.com"] } else { vec!["other.org"] };
+                let names = if ours {
+                    vec!["example.com"]
+                } else {
+                    vec!["other.org"]
+                };
                 serde_json::json!({"id": id, "domain_names": names})
             })
             .collect();
@@ -539,7 +560,13 @@ pub fn keyset_tokens(data: &[u8]) {
     let client = client_of(input.client);
     let domain = domain_of(input.domain);
     let result = decrypt_and_check(&keys, fixture_token(), client, domain);
-    let entries = |id: i64| input.keys.iter().filter(|k| id_of(k) == id).collect::<Vec<_>>();
+    let entries = |id: i64| {
+        input
+            .keys
+            .iter()
+            .filter(|k| id_of(k) == id)
+            .collect::<Vec<_>>()
+    };
     let holds = |id: i64| {
         let e = entries(id);
         e.len() == 1 && e.iter().all(|k| k.right_secret)
@@ -746,7 +773,10 @@ pub fn operator_documents(data: &[u8]) {
         && let Ok(response) = input.into_request().parse_response(data)
     {
         for k in response.mapped().keys().chain(response.unmapped().keys()) {
-            assert!(sent.contains(&k.as_str()), "an answer for an input never sent");
+            assert!(
+                sent.contains(&k.as_str()),
+                "an answer for an input never sent"
+            );
         }
     }
     if let Ok(request) = IdentityMapV2Request::from_emails(sent) {
@@ -780,7 +810,10 @@ fn check_normalization(
     match normalize(input) {
         Ok(normalized) => {
             // Idempotent, and the hash is the hash of the normalized form.
-            assert_eq!(normalize(&normalized).ok().as_deref(), Some(normalized.as_str()));
+            assert_eq!(
+                normalize(&normalized).ok().as_deref(),
+                Some(normalized.as_str())
+            );
             let (a, b) = (hash(input), hash(&normalized));
             assert!(a.is_ok(), "a normalizable input did not hash");
             assert_eq!(a.ok(), b.ok());
@@ -941,7 +974,10 @@ pub fn identity_map_v3(data: &[u8]) {
         }
     });
     let entry = |pos: usize, a: &MapAnswer| match a {
-        MapAnswer::Mapped { refreshed, previous } => {
+        MapAnswer::Mapped {
+            refreshed,
+            previous,
+        } => {
             let uid = STANDARD.encode([u8::try_from(pos % 256).unwrap_or_default(); 32]);
             let p = previous.then(|| STANDARD.encode([0xEE; 32]));
             serde_json::json!({"u": uid, "p": p, "r": if *refreshed { 1_700_000_000_000_i64 } else { 0 }})
@@ -954,7 +990,12 @@ pub fn identity_map_v3(data: &[u8]) {
             serde_json::json!({"e": reason})
         }
     };
-    let email_entries: Vec<_> = input.emails.iter().enumerate().map(|(i, (_, a))| entry(i, a)).collect();
+    let email_entries: Vec<_> = input
+        .emails
+        .iter()
+        .enumerate()
+        .map(|(i, (_, a))| entry(i, a))
+        .collect();
     let phone_entries: Vec<_> = input
         .phones
         .iter()
@@ -974,9 +1015,14 @@ pub fn identity_map_v3(data: &[u8]) {
     // hash it carries, overwriting earlier answers in the same table.
     let mut mapped: BTreeMap<String, serde_json::Value> = BTreeMap::new();
     let mut unmapped: BTreeMap<String, serde_json::Value> = BTreeMap::new();
-    let lists: [(Vec<&str>, &[serde_json::Value], fn(&str) -> Option<String>); 2] = [
-        (sent_emails, &email_entries, |s| identity::hash_email(s).ok().map(|h| h.as_str().to_owned())),
-        (sent_phones, &phone_entries, |s| identity::hash_phone(s).ok().map(|h| h.as_str().to_owned())),
+    type HashText = fn(&str) -> Option<String>;
+    let lists: [(Vec<&str>, &[serde_json::Value], HashText); 2] = [
+        (sent_emails, &email_entries, |s| {
+            identity::hash_email(s).ok().map(|h| h.as_str().to_owned())
+        }),
+        (sent_phones, &phone_entries, |s| {
+            identity::hash_phone(s).ok().map(|h| h.as_str().to_owned())
+        }),
     ];
     for (sent, entries, hash) in &lists {
         for (i, answer) in entries.iter().enumerate() {
@@ -994,12 +1040,22 @@ pub fn identity_map_v3(data: &[u8]) {
     assert_eq!(response.mapped().len(), mapped.len());
     assert_eq!(response.unmapped().len(), unmapped.len());
     for (s, want) in &mapped {
-        let got = response.get_mapped(s).map(|m| m.current_raw_uid().to_owned());
-        assert_eq!(got.as_deref(), want.get("u").and_then(|u| u.as_str()), "{s}");
+        let got = response
+            .get_mapped(s)
+            .map(|m| m.current_raw_uid().to_owned());
+        assert_eq!(
+            got.as_deref(),
+            want.get("u").and_then(|u| u.as_str()),
+            "{s}"
+        );
     }
     for (s, want) in &unmapped {
         let got = response.get_unmapped(s).map(|u| u.raw_reason().to_owned());
-        assert_eq!(got.as_deref(), want.get("e").and_then(|e| e.as_str()), "{s}");
+        assert_eq!(
+            got.as_deref(),
+            want.get("e").and_then(|e| e.as_str()),
+            "{s}"
+        );
     }
 }
 
@@ -1025,7 +1081,9 @@ fn rsa_key() -> &'static rsa::PrivateKey {
 fn sign(signed: &str) -> String {
     static CACHE: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
-    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(s) = cache.get(signed) {
         return s.clone();
     }
@@ -1098,7 +1156,10 @@ pub fn id_token(data: &[u8]) {
         .get(usize::from(input.alg) % 4)
         .copied()
         .unwrap_or_default();
-    let kid = ["k1", "k2", "k3"].get(usize::from(input.kid) % 3).copied().unwrap_or_default();
+    let kid = ["k1", "k2", "k3"]
+        .get(usize::from(input.kid) % 3)
+        .copied()
+        .unwrap_or_default();
     let header = serde_json::json!({"alg": alg, "kid": kid, "typ": "JWT"});
     let mut claims = serde_json::Map::new();
     for (k, v) in &input.extra {
@@ -1116,7 +1177,9 @@ pub fn id_token(data: &[u8]) {
         Some(iss) => claims.insert("iss".into(), iss.clone().into()),
         None => claims.remove("iss"),
     };
-    let api_key = input.api_key.map(|b| if b % 2 == 0 { API_KEY } else { "3_other" });
+    let api_key = input
+        .api_key
+        .map(|b| if b % 2 == 0 { API_KEY } else { "3_other" });
     match api_key {
         Some(k) => claims.insert("apiKey".into(), k.into()),
         None => claims.remove("apiKey"),
