@@ -77,3 +77,34 @@ fn every_target_accepts_small_inputs() {
         }
     }
 }
+
+/// The committed `token_plaintext` corpus gets past authentication: its tokens reach the
+/// checks that read the decrypted bytes (a success, an expired token, a payload that does not
+/// parse, a domain or lifetime refusal), not only the failures before the key is found.
+#[test]
+fn the_plaintext_corpus_reaches_the_checks_after_authentication() {
+    use std::collections::BTreeMap;
+    use uid2::token::DecryptStatus;
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/token_plaintext");
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(entry.unwrap().path()).unwrap();
+        if let Some(status) = checks::token_plaintext_status(&data) {
+            *seen.entry(format!("{status:?}")).or_default() += 1;
+        }
+    }
+    println!("token_plaintext corpus statuses: {seen:?}");
+    for status in [
+        DecryptStatus::Success,
+        DecryptStatus::ExpiredToken,
+        DecryptStatus::InvalidPayload,
+        DecryptStatus::InvalidTokenLifetime,
+        DecryptStatus::DomainOrAppNameCheckFailed,
+    ] {
+        assert!(
+            seen.contains_key(&format!("{status:?}")),
+            "no corpus input reaches {status:?}: {seen:?}"
+        );
+    }
+}

@@ -307,8 +307,14 @@ struct PlaintextInput {
 /// plaintext. A success must report the expiry, site and raw UID that the plaintext holds, never
 /// an expired token, and the same as `diagnose`; anything else is a typed error.
 pub fn token_plaintext(data: &[u8]) {
+    let _ = token_plaintext_status(data);
+}
+
+/// [`token_plaintext`], returning the status decryption gave (`None` when the input built no
+/// token), so that the replay test can show which checks the corpus reaches.
+pub fn token_plaintext_status(data: &[u8]) -> Option<DecryptStatus> {
     let Ok(input) = PlaintextInput::arbitrary_take_rest(Unstructured::new(data)) else {
-        return;
+        return None;
     };
     let keys = keys(scope_of(input.euid));
     let site_id = if input.site_key { 166 } else { 165 };
@@ -376,7 +382,7 @@ pub fn token_plaintext(data: &[u8]) {
         &mut ReplayRandom::new(&input.nonce),
         &mut out,
     ) else {
-        return;
+        return None;
     };
     let bytes = out.get(..len).unwrap_or_default();
     let token = if version == TokenVersion::V4 {
@@ -385,8 +391,9 @@ pub fn token_plaintext(data: &[u8]) {
         STANDARD.encode(bytes)
     };
     let client = client_of(input.client);
-    let Ok(decrypted) = decrypt_and_check(&keys, &token, client, domain_of(input.domain)) else {
-        return;
+    let decrypted = match decrypt_and_check(&keys, &token, client, domain_of(input.domain)) {
+        Ok(d) => d,
+        Err(e) => return Some(e.as_status()),
     };
     assert_eq!(Some(decrypted.expiry().as_millis()), be_i64(&head, 0));
     assert!(decrypted.expiry() >= NOW, "an expired token decrypted");
@@ -402,6 +409,7 @@ pub fn token_plaintext(data: &[u8]) {
         let raw = site_pt.get(36..).unwrap_or_default();
         assert_eq!(decrypted.uid().as_str(), STANDARD.encode(raw));
     }
+    Some(DecryptStatus::Success)
 }
 
 /// The v4 token every key-set target decrypts: master 164, default-keyset key 165, site 77,
