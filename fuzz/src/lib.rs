@@ -803,8 +803,18 @@ pub fn operator_documents(data: &[u8]) {
         let _ = gigya::validate_id_token(&text, &jwks, "api-key", NOW, 300);
     }
     if let Ok(endpoint) = Endpoint::parse(&text) {
-        // A parsed endpoint parses again from its own URL to the same endpoint.
-        let _ = format!("{endpoint:?}");
+        // A parsed endpoint parses again from its own URL, and from its normalized URL, to the
+        // same base-string URL and path.
+        let normalized = endpoint.normalized_url();
+        for url in [endpoint.url(), normalized.clone()] {
+            match Endpoint::parse(&url) {
+                Ok(again) => {
+                    assert_eq!(again.normalized_url(), normalized, "{url}");
+                    assert_eq!(again.path(), endpoint.path(), "{url}");
+                }
+                Err(e) => panic!("{url} (from {text:?}) does not parse: {e:?}"),
+            }
+        }
     }
     let _ = gigya::parse_http_date(&text);
     let _ = parse_utc_date_time(&text);
