@@ -16,7 +16,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -132,13 +132,7 @@ fn a_401_stops_at_once_with_the_credentials_exit_code() {
 fn a_429_storm_is_ridden_out_with_backoff() {
     let op = operator();
     let dir = TempDir::new("map429");
-    let input = dir.path("in.csv");
-    std::fs::write(&input, crm_csv(500)).unwrap();
-    let baseline = dir.path("baseline.csv");
-    assert_code(
-        &run(&mut map_cmd(&op.base_url(), &input, &baseline, &FAST)),
-        4,
-    );
+    let (input, baseline) = mapped_once(&op, &dir, 500, "baseline.csv");
     let before = op.request_count("/v3/identity/map");
     assert_eq!(before, 10);
 
@@ -222,6 +216,19 @@ fn spawn(cmd: &mut Command) -> Child {
 }
 
 /// Rows written so far (header excluded), from the checkpoint.
+/// Writes a CRM file of `rows` rows to `in.csv` and maps it once, uninterrupted, into `name`
+/// (exit 4: the file holds invalid rows on purpose); returns both paths.
+fn mapped_once(op: &LocalOperator, dir: &TempDir, rows: usize, name: &str) -> (PathBuf, PathBuf) {
+    let input = dir.path("in.csv");
+    std::fs::write(&input, crm_csv(rows)).unwrap();
+    let mapped = dir.path(name);
+    assert_code(
+        &run(&mut map_cmd(&op.base_url(), &input, &mapped, &FAST)),
+        4,
+    );
+    (input, mapped)
+}
+
 fn checkpointed_rows(output: &Path) -> u64 {
     let mut path = output.as_os_str().to_owned();
     path.push(".checkpoint");
@@ -236,13 +243,7 @@ fn checkpointed_rows(output: &Path) -> u64 {
 fn kill_9_mid_map_then_resume_loses_and_repeats_no_row() {
     let op = operator();
     let dir = TempDir::new("kill9");
-    let input = dir.path("in.csv");
-    std::fs::write(&input, crm_csv(3000)).unwrap();
-    let baseline = dir.path("baseline.csv");
-    assert_code(
-        &run(&mut map_cmd(&op.base_url(), &input, &baseline, &FAST)),
-        4,
-    );
+    let (input, baseline) = mapped_once(&op, &dir, 3000, "baseline.csv");
 
     // Slow the operator down so that the run is caught in the middle, twice.
     op.set_latency(Duration::from_millis(50));
@@ -378,13 +379,7 @@ fn operator_killed_mid_map_then_restarted() {
 fn remap_due_rows_only_and_in_place() {
     let op = operator();
     let dir = TempDir::new("remap");
-    let input = dir.path("in.csv");
-    std::fs::write(&input, crm_csv(120)).unwrap();
-    let mapped = dir.path("mapped.csv");
-    assert_code(
-        &run(&mut map_cmd(&op.base_url(), &input, &mapped, &FAST)),
-        4,
-    );
+    let (_, mapped) = mapped_once(&op, &dir, 120, "mapped.csv");
     let before = op.request_count("/v3/identity/map");
     let original = csv_rows(&mapped);
 
@@ -582,13 +577,7 @@ fn checkpointed_len(output: &Path) -> u64 {
 fn ctrl_c_mid_map_checkpoints_and_resume_loses_and_repeats_no_row() {
     let op = operator();
     let dir = TempDir::new("sigint");
-    let input = dir.path("in.csv");
-    std::fs::write(&input, crm_csv(3000)).unwrap();
-    let baseline = dir.path("baseline.csv");
-    assert_code(
-        &run(&mut map_cmd(&op.base_url(), &input, &baseline, &FAST)),
-        4,
-    );
+    let (input, baseline) = mapped_once(&op, &dir, 3000, "baseline.csv");
 
     // Slow enough that the run is caught in the middle (75 batches, 2 at a time).
     op.set_latency(Duration::from_millis(100));
@@ -657,13 +646,7 @@ fn ctrl_c_mid_map_checkpoints_and_resume_loses_and_repeats_no_row() {
 fn ctrl_c_mid_remap_in_place_then_resume() {
     let op = operator();
     let dir = TempDir::new("sigintremap");
-    let input = dir.path("in.csv");
-    std::fs::write(&input, crm_csv(2000)).unwrap();
-    let mapped = dir.path("mapped.csv");
-    assert_code(
-        &run(&mut map_cmd(&op.base_url(), &input, &mapped, &FAST)),
-        4,
-    );
+    let (_, mapped) = mapped_once(&op, &dir, 2000, "mapped.csv");
     let original = csv_rows(&mapped);
 
     op.set_latency(Duration::from_millis(100));
